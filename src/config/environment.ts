@@ -1,0 +1,142 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsUrl,
+  Max,
+  Min,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `true`/`false` (any case) or `1`/`0`; anything else is left as is and fails validation. */
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (normalised === 'true' || normalised === '1') return true;
+  if (normalised === 'false' || normalised === '0') return false;
+  return value;
+};
+
+/**
+ * Every environment variable the gateway reads, with its default. Validated once at start-up: an
+ * invalid value stops the process with a message naming the variable.
+ */
+export class EnvironmentVariables {
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  readonly PORT: number = 3000;
+
+  @IsIn(['development', 'production', 'test'])
+  readonly NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsIn(LOG_LEVELS)
+  readonly LOG_LEVEL: LogLevel = 'info';
+
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  readonly EVENT_API_BASE_URL: string = 'http://localhost:3001';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  readonly UPSTREAM_TIMEOUT_MS: number = 3000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  readonly UPSTREAM_MAX_CONCURRENCY: number = 64;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  readonly UPSTREAM_RETRY_DELAY_MS: number = 100;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly CIRCUIT_BREAKER_FAILURE_THRESHOLD: number = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly CIRCUIT_BREAKER_FAILURE_WINDOW_MS: number = 30_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly CIRCUIT_BREAKER_RESET_TIMEOUT_MS: number = 10_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: number = 60_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly CIRCUIT_BREAKER_HALF_OPEN_MAX_PROBES: number = 1;
+
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.01)
+  @Max(1)
+  readonly CIRCUIT_BREAKER_READ_FAILURE_RATE: number = 0.5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly CIRCUIT_BREAKER_READ_MINIMUM_CALLS: number = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly CIRCUIT_BREAKER_READ_WINDOW_MS: number = 10_000;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  readonly READINESS_FAIL_ON_OPEN_CIRCUIT: boolean = false;
+}
+
+/** Thrown for an invalid environment; its message is meant to be printed as is. */
+export class InvalidEnvironmentError extends Error {
+  override readonly name = 'InvalidEnvironmentError';
+}
+
+function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
+  return errors
+    .map((error) => {
+      const reasons = Object.values(error.constraints ?? {}).join('; ');
+      return `${error.property}=${JSON.stringify(raw[error.property])} is invalid (${reasons})`;
+    })
+    .join(', ');
+}
+
+/**
+ * Validates the environment and fills in defaults. Empty strings count as unset, so `PORT=` in a
+ * `.env` file means "use the default" rather than "invalid".
+ */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const defined = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0)
+    throw new InvalidEnvironmentError(`Invalid configuration: ${describe(errors, defined)}`);
+  if (env.CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS < env.CIRCUIT_BREAKER_RESET_TIMEOUT_MS) {
+    throw new InvalidEnvironmentError(
+      'Invalid configuration: CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS must be at least CIRCUIT_BREAKER_RESET_TIMEOUT_MS',
+    );
+  }
+  return env;
+}

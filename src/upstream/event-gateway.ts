@@ -1,0 +1,146 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { firstValueFrom } from 'rxjs';
+import { isValidId } from '../common/ids';
+import { mapWithConcurrency } from '../common/map-with-concurrency';
+import { upstreamConfig } from '../config/configuration';
+import {
+  attachCircuitBreaker,
+  type GuardedRequestConfig,
+} from './circuit-breaker/axios-circuit-breaker';
+import { CircuitBreakerRegistry } from './circuit-breaker/circuit-breaker.registry';
+import { READ_BREAKER, WRITE_BREAKER } from './circuit-breaker-names';
+import type { Event, NewEvent, User } from './event-api.models';
+import {
+  isAbsentBody,
+  parseEvent,
+  parseList,
+  parseUser,
+  parseWriteAcknowledgement,
+} from './event-api.parsers';
+import { classifyUpstreamError, toUpstreamError } from './upstream-error.translation';
+import { UpstreamError, UpstreamHttpError } from './upstream.errors';
+
+/**
+ * The only code that knows the upstream Event API's URLs and shapes. Every call goes through the
+ * `HttpService` whose axios interceptors apply the circuit breakers; methods return domain types or
+ * throw typed upstream errors (or `CircuitOpenError`), never axios responses.
+ */
+@Injectable()
+export class EventGateway implements OnModuleDestroy {
+  private readonly detachBreaker: () => void;
+
+  constructor(
+    private readonly http: HttpService,
+    registry: CircuitBreakerRegistry,
+    @Inject(upstreamConfig.KEY) private readonly config: ConfigType<typeof upstreamConfig>,
+  ) {
+    this.detachBreaker = attachCircuitBreaker(http.axiosRef, {
+      registry,
+      translateError: (error) => toUpstreamError(error, config.timeoutMs),
+      classifyError: classifyUpstreamError,
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.detachBreaker();
+  }
+
+  getUsers(): Promise<User[]> {
+    return this.read('/getUsers', (data) =>
+      parseList(data, 'user list', (item) => parseUser(item)),
+    );
+  }
+
+  /** The user, or `null` when the upstream says there is none (an empty 200 or a 404). */
+  getUserById(id: string): Promise<User | null> {
+    return this.readOptional(`/getUserById/${segment(id)}`, (data) => parseUser(data, id));
+  }
+
+  getEvents(): Promise<Event[]> {
+    return this.read('/getEvents', (data) =>
+      parseList(data, 'event list', (item) => parseEvent(item)),
+    );
+  }
+
+  /** The event, or `null` when the upstream has none. Takes about 500 ms upstream. */
+  getEventById(id: string, ownerId?: string): Promise<Event | null> {
+    return this.readOptional(`/getEventById/${segment(id)}`, (data) =>
+      parseEvent(data, id, ownerId),
+    );
+  }
+
+  /**
+   * Fetches each distinct id once, at most `UPSTREAM_MAX_CONCURRENCY` at a time. The map keeps
+   * the ids' first-seen order; `null` marks an id the upstream does not know. The first failure
+   * fails the whole call.
+   */
+  async getEventsByIds(
+    ids: readonly string[],
+    ownerId?: string,
+  ): Promise<Map<string, Event | null>> {
+    const distinct = [...new Set(ids)];
+    const events = await mapWithConcurrency(distinct, this.config.maxConcurrency, (id) =>
+      this.getEventById(id, ownerId),
+    );
+    return new Map(distinct.map((id, index) => [id, events[index]]));
+  }
+
+  /** Builds the event's id (a UUID), sends it upstream, and returns what was stored. Never retried. */
+  async addEvent(event: Omit<NewEvent, 'id'>): Promise<Event> {
+    const created: NewEvent = { id: randomUUID(), ...event };
+    await firstValueFrom(
+      this.http.post(
+        '/addEvent',
+        created,
+        this.requestConfig(WRITE_BREAKER, parseWriteAcknowledgement),
+      ),
+    );
+    return created;
+  }
+
+  private async readOptional<T>(path: string, parse: (data: unknown) => T): Promise<T | null> {
+    try {
+      return await this.read(path, (data) => (isAbsentBody(data) ? null : parse(data)));
+    } catch (error) {
+      if (error instanceof UpstreamHttpError && error.upstreamStatus === 404) return null;
+      throw error;
+    }
+  }
+
+  /** A GET through the read breaker, retried once after a short jittered pause when retryable. */
+  private async read<T>(path: string, parse: (data: unknown) => T): Promise<T> {
+    const attempt = async (): Promise<T> => {
+      const response = await firstValueFrom(
+        this.http.get<T>(path, this.requestConfig(READ_BREAKER, parse)),
+      );
+      return response.data;
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof UpstreamError) || !error.retryable) throw error;
+      const delayMs = this.config.retryDelayMs * (0.5 + Math.random() / 2);
+      await sleep(delayMs);
+      return attempt();
+    }
+  }
+
+  private requestConfig(breaker: string, parse: (data: unknown) => unknown): GuardedRequestConfig {
+    return {
+      circuitBreaker: breaker,
+      parseResponse: parse,
+      // A deadline for the whole exchange; axios's own `timeout` only watches an idle socket.
+      signal: AbortSignal.timeout(this.config.timeoutMs),
+    };
+  }
+}
+
+/** Path segments are checked and encoded: nothing unvalidated reaches the upstream's URL. */
+function segment(id: string): string {
+  if (!isValidId(id)) throw new RangeError(`Refusing to put an invalid id in an upstream URL`);
+  return encodeURIComponent(id);
+}
