@@ -102,13 +102,11 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
       typeof body.name !== 'string' ||
       body.userId === undefined
     ) {
-      return reply
-        .code(400)
-        .send({
-          success: false,
-          error: 'Bad Request',
-          message: 'id, name and userId are required',
-        });
+      return reply.code(400).send({
+        success: false,
+        error: 'Bad Request',
+        message: 'id, name and userId are required',
+      });
     }
     const record: EventRecord = {
       id: body.id,

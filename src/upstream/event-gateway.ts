@@ -56,7 +56,7 @@ export class EventGateway implements OnModuleDestroy {
   }
 
   /** The user, or `null` when the upstream says there is none (an empty 200 or a 404). */
-  getUserById(id: string): Promise<User | null> {
+  async getUserById(id: string): Promise<User | null> {
     return this.readOptional(`/getUserById/${segment(id)}`, (data) => parseUser(data, id));
   }
 
@@ -67,7 +67,7 @@ export class EventGateway implements OnModuleDestroy {
   }
 
   /** The event, or `null` when the upstream has none. Takes about 500 ms upstream. */
-  getEventById(id: string, ownerId?: string): Promise<Event | null> {
+  async getEventById(id: string, ownerId?: string): Promise<Event | null> {
     return this.readOptional(`/getEventById/${segment(id)}`, (data) =>
       parseEvent(data, id, ownerId),
     );

@@ -1,0 +1,63 @@
+import { InvalidEnvironmentError, validateEnvironment } from './environment';
+
+describe('validateEnvironment', () => {
+  it('fills in every default from DESIGN.md', () => {
+    expect({ ...validateEnvironment({}) }).toEqual({
+      PORT: 3000,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      EVENT_API_BASE_URL: 'http://localhost:3001',
+      UPSTREAM_TIMEOUT_MS: 3000,
+      UPSTREAM_MAX_CONCURRENCY: 64,
+      UPSTREAM_RETRY_DELAY_MS: 100,
+      CIRCUIT_BREAKER_FAILURE_THRESHOLD: 3,
+      CIRCUIT_BREAKER_FAILURE_WINDOW_MS: 30000,
+      CIRCUIT_BREAKER_RESET_TIMEOUT_MS: 10000,
+      CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: 60000,
+      CIRCUIT_BREAKER_HALF_OPEN_MAX_PROBES: 1,
+      CIRCUIT_BREAKER_READ_FAILURE_RATE: 0.5,
+      CIRCUIT_BREAKER_READ_MINIMUM_CALLS: 20,
+      CIRCUIT_BREAKER_READ_WINDOW_MS: 10000,
+      READINESS_FAIL_ON_OPEN_CIRCUIT: false,
+    });
+  });
+
+  it('converts numbers and booleans from strings', () => {
+    const env = validateEnvironment({ PORT: '8080', READINESS_FAIL_ON_OPEN_CIRCUIT: 'true' });
+    expect(env.PORT).toBe(8080);
+    expect(env.READINESS_FAIL_ON_OPEN_CIRCUIT).toBe(true);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(validateEnvironment({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(() => validateEnvironment({ HOME: '/root', PATH: '/bin' })).not.toThrow();
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['UPSTREAM_TIMEOUT_MS', '0'],
+    ['EVENT_API_BASE_URL', 'not a url'],
+    ['EVENT_API_BASE_URL', 'ftp://example.com'],
+    ['READINESS_FAIL_ON_OPEN_CIRCUIT', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['CIRCUIT_BREAKER_READ_FAILURE_RATE', '1.5'],
+  ])('stops with one line naming %s=%s', (name, value) => {
+    expect(() => validateEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);
+    expect(() => validateEnvironment({ [name]: value })).toThrow(
+      new RegExp(`^Invalid configuration: ${name}="${value.replace('.', '\\.')}" is invalid`),
+    );
+  });
+
+  it('rejects a maximum reset timeout below the reset timeout', () => {
+    expect(() =>
+      validateEnvironment({
+        CIRCUIT_BREAKER_RESET_TIMEOUT_MS: '5000',
+        CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: '1000',
+      }),
+    ).toThrow(/CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS must be at least/);
+  });
+});

@@ -1,0 +1,51 @@
+import nock from 'nock';
+
+/** The upstream base URL every test stubs with nock. Never resolvable: nothing leaves the machine. */
+export const UPSTREAM = 'http://event-api.test';
+
+/**
+ * Blocks real network (loopback stays open for the app under test), and makes an unstubbed
+ * upstream call loud: it is recorded and `assertNoUnmatchedRequests` fails the test.
+ */
+export function guardUpstream(): { assertNoUnmatchedRequests(): void } {
+  const unmatched: string[] = [];
+  const onNoMatch = (request: { method?: string; path?: string; href?: string }) => {
+    unmatched.push(`${request.method ?? '?'} ${request.href ?? request.path ?? '?'}`);
+  };
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+    nock.emitter.on('no match', onNoMatch);
+  });
+  afterEach(() => {
+    nock.cleanAll();
+  });
+  afterAll(() => {
+    nock.emitter.removeListener('no match', onNoMatch);
+    nock.enableNetConnect();
+    // Each test file loads its own nock, but Node's http module is shared by the files a Jest
+    // worker runs: unpatch it, or the next file's nock intercepts on top of this one.
+    nock.restore();
+  });
+  return {
+    assertNoUnmatchedRequests() {
+      const seen = unmatched.splice(0).filter((line) => !/127\.0\.0\.1|localhost/.test(line));
+      expect(seen).toEqual([]);
+    },
+  };
+}
+
+/** Upstream bodies as the real Event API sends them (numeric ids, `userName`). */
+export const upstreamUser = (id: number, events: (string | number)[] = []) => ({
+  id,
+  userName: `User ${id}`,
+  email: `user${id}@example.com`,
+  events,
+});
+
+export const upstreamEvent = (id: number | string, userId: number, name = `Event ${id}`) => ({
+  id,
+  name,
+  userId,
+  details: `Details of ${id}`,
+});
