@@ -1,8 +1,10 @@
-import { ValidationPipe } from '@nestjs/common';
+import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './common/correlation-id';
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 
 /** The Fastify adapter with the gateway's server options. */
 export function createFastifyAdapter(): FastifyAdapter {
@@ -31,9 +33,17 @@ export function configureApp(app: NestFastifyApplication): void {
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (request, reply, done) => {
+  fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_ID_HEADER, request.id);
-    done();
+    // JSON is the only body this API takes: refuse other media types before any parser runs.
+    const contentType = request.headers['content-type'];
+    if (
+      request.method !== 'GET' &&
+      contentType !== undefined &&
+      !JSON_MEDIA_TYPE.test(contentType)
+    ) {
+      throw new UnsupportedMediaTypeException('Content-Type must be application/json');
+    }
   });
 
   const document = SwaggerModule.createDocument(

@@ -1,7 +1,6 @@
+// Importing nock patches Node's http module, so only files that stub the upstream import this one.
 import nock from 'nock';
-
-/** The upstream base URL every test stubs with nock. Never resolvable: nothing leaves the machine. */
-export const UPSTREAM = 'http://event-api.test';
+export { UPSTREAM } from './upstream-url';
 
 /**
  * Blocks real network (loopback stays open for the app under test), and makes an unstubbed

@@ -25,7 +25,10 @@ function setup() {
       clock,
     }),
   );
-  const client = axios.create({ baseURL: BASE });
+  // axios ships separate CJS and ESM typings; the adapter is typed against the ESM ones.
+  const client = axios.create({ baseURL: BASE }) as unknown as Parameters<
+    typeof attachCircuitBreaker
+  >[0];
   const detach = attachCircuitBreaker(client, {
     registry,
     translateError: (error) => (error instanceof Error ? error : new Error(String(error))),

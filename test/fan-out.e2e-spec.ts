@@ -1,0 +1,82 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import nock from 'nock';
+import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
+import { createTestApp, flushIo } from './support/test-app';
+
+const ids = Array.from({ length: 50 }, (_, i) => String(100 + i));
+
+/**
+ * Stubs getEventById for `ids` and holds every answer until the test releases them, so the test
+ * sees how many calls the gateway has in flight at once — concurrency observed, not timed.
+ */
+function holdEventAnswers() {
+  const held: (() => void)[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const scope = nock(UPSTREAM)
+    .get(/^\/getEventById\/\d+$/)
+    .times(ids.length)
+    .reply((uri, _body, callback) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      held.push(() => {
+        inFlight -= 1;
+        callback(null, [200, upstreamEvent(Number(uri.split('/').pop()), 2)]);
+      });
+    });
+  /** Waits until no new call arrives, then answers the held ones; repeats until `done`. */
+  async function releaseUntil(done: () => boolean) {
+    while (!done()) {
+      let seen = -1;
+      while (seen !== held.length) {
+        seen = held.length;
+        for (let i = 0; i < 5; i += 1) await flushIo();
+      }
+      held.splice(0).forEach((answer) => answer());
+      await flushIo();
+    }
+  }
+  return { scope, releaseUntil, peak: () => peak };
+}
+
+describe('fan-out of a user’s events (e2e)', () => {
+  const upstream = guardUpstream();
+  let app: NestFastifyApplication | undefined;
+
+  afterEach(async () => {
+    upstream.assertNoUnmatchedRequests();
+    await app?.close();
+  });
+
+  it('makes 50 upstream calls in parallel for 50 event ids, each once', async () => {
+    app = await createTestApp();
+    nock(UPSTREAM)
+      .get('/getUserById/2')
+      .reply(200, upstreamUser(2, [...ids, ids[0], ids[1]]));
+    const events = holdEventAnswers();
+    let finished = false;
+    const response = app
+      .inject({ method: 'GET', url: '/users/2/events' })
+      .finally(() => (finished = true));
+    await events.releaseUntil(() => finished);
+
+    expect(events.peak()).toBe(50);
+    expect(events.scope.isDone()).toBe(true);
+    const body = (await response).json();
+    expect(body.map((event: { id: string }) => event.id)).toEqual(ids);
+  });
+
+  it('never has more than UPSTREAM_MAX_CONCURRENCY calls in flight', async () => {
+    app = await createTestApp({ UPSTREAM_MAX_CONCURRENCY: '8' });
+    nock(UPSTREAM).get('/getUserById/2').reply(200, upstreamUser(2, ids));
+    const events = holdEventAnswers();
+    let finished = false;
+    const response = app
+      .inject({ method: 'GET', url: '/getEventsByUserId/2' })
+      .finally(() => (finished = true));
+    await events.releaseUntil(() => finished);
+
+    expect(events.peak()).toBe(8);
+    expect((await response).json()).toHaveLength(50);
+  });
+});

@@ -1,0 +1,87 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { createMockApi, type MockApiOptions } from '../mock-api/src/mock-api';
+import { createTestApp } from './support/test-app';
+
+/** The gateway in front of the real mock upstream, listening on a free loopback port. */
+async function startStack(mockOptions: Partial<MockApiOptions>, env: Record<string, string> = {}) {
+  const mock = createMockApi({ failureDelayMs: 0, ...mockOptions });
+  const address = await mock.listen({ port: 0, host: '127.0.0.1' });
+  const app = await createTestApp({ EVENT_API_BASE_URL: address, ...env });
+  return { mock, app };
+}
+
+describe('gateway against the real mock upstream (e2e)', () => {
+  let mock: FastifyInstance | undefined;
+  let app: NestFastifyApplication | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    await mock?.close();
+    app = mock = undefined;
+  });
+
+  it('serves normalised users and a user’s 50 events', async () => {
+    ({ mock, app } = await startStack({ networkErrorRate: 0, eventLatencyMs: 20 }));
+    const users = (await app.inject({ method: 'GET', url: '/users' })).json();
+    expect(users[0]).toEqual({
+      id: '1',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      events: ['1', '2'],
+    });
+
+    const events = await app.inject({ method: 'GET', url: '/users/2/events' });
+    expect(events.statusCode).toBe(200);
+    expect(events.json()).toHaveLength(50);
+    expect(events.json()[0]).toEqual({
+      id: '100',
+      name: 'COBOL workshop #1',
+      userId: '2',
+      details: 'Session 1 of 50',
+    });
+  });
+
+  it('skips an event the upstream lost and names events by the requested id', async () => {
+    ({ mock, app } = await startStack({ networkErrorRate: 0, eventLatencyMs: 0 }));
+    const events = (await app.inject({ method: 'GET', url: '/users/4/events' })).json();
+    expect(events).toEqual([{ id: '7', name: 'Shortest path walk', userId: '4' }]);
+  });
+
+  it('answers 404 for a user the upstream answers with an empty body', async () => {
+    ({ mock, app } = await startStack({ networkErrorRate: 0 }));
+    expect((await app.inject({ method: 'GET', url: '/users/999' })).statusCode).toBe(404);
+  });
+
+  it('turns the addEvent cycle into 201 x5, 502 x3, then 503 from the breaker', async () => {
+    ({ mock, app } = await startStack({ networkErrorRate: 0 }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i += 1) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/events',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ name: `Event ${i}`, userId: '1' }),
+      });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 502, 502, 502, 503]);
+    const events = (await app.inject({ method: 'GET', url: '/users/1' })).json().events;
+    expect(events).toHaveLength(2 + 5);
+  });
+
+  it('answers 502 when every connection is dropped', async () => {
+    ({ mock, app } = await startStack({ networkErrorRate: 1 }));
+    const response = await app.inject({ method: 'GET', url: '/events' });
+    expect(response.statusCode).toBe(502);
+    expect(response.json().message).toBe('The Event API could not be reached');
+  });
+
+  it('answers 504 when the upstream is slower than UPSTREAM_TIMEOUT_MS', async () => {
+    ({ mock, app } = await startStack(
+      { networkErrorRate: 0, eventLatencyMs: 1_000 },
+      { UPSTREAM_TIMEOUT_MS: '100' },
+    ));
+    expect((await app.inject({ method: 'GET', url: '/events/1' })).statusCode).toBe(504);
+  });
+});
