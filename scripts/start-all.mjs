@@ -8,6 +8,8 @@ const env = {
   ...process.env,
   MOCK_API_PORT: mockPort,
   EVENT_API_BASE_URL: process.env.EVENT_API_BASE_URL || `http://localhost:${mockPort}`,
+  // Local runs: Ctrl-C stops at once (no load balancer to drain).
+  SHUTDOWN_DRAIN_MS: process.env.SHUTDOWN_DRAIN_MS || '0',
 };
 
 const children = [

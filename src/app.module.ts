@@ -8,6 +8,7 @@ import {
 } from './config/configuration';
 import { validateEnvironment } from './config/environment';
 import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -20,6 +21,7 @@ import { UsersModule } from './users/users.module';
     }),
     UsersModule,
     EventsModule,
+    HealthModule,
   ],
 })
 export class AppModule {}

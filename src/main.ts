@@ -7,6 +7,8 @@ import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { InvalidEnvironmentError } from './config/environment';
 
+const logger = new Logger('Bootstrap');
+
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
     abortOnError: false,
@@ -14,12 +16,46 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   const config = app.get(ConfigService);
   const port = config.getOrThrow<number>('app.port');
+  closeOnSignals(
+    app,
+    config.getOrThrow<number>('health.shutdownDrainMs') +
+      config.getOrThrow<number>('health.shutdownTimeoutMs'),
+  );
   await app.listen(port, '0.0.0.0');
-  const logger = new Logger('Bootstrap');
   logger.log(
     `Event gateway on http://localhost:${port} (Swagger UI: http://localhost:${port}/docs)`,
   );
   logger.log(`Upstream Event API: ${config.getOrThrow<string>('upstream.baseUrl')}`);
+}
+
+/**
+ * SIGTERM (Kubernetes) or SIGINT (Ctrl-C): readiness fails at once, the server keeps serving for the
+ * drain delay, then closes and lets in-flight requests finish; the process then exits 0 on its own.
+ * If that takes longer than drain + timeout, it exits 1. A second signal exits at once.
+ */
+function closeOnSignals(app: NestFastifyApplication, deadlineMs: number): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      logger.warn(`${signal} received again: exiting now`);
+      process.exit(1);
+    }
+    closing = true;
+    logger.log(`${signal} received: shutting down`);
+    setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${deadlineMs} ms: exiting`);
+      process.exit(1);
+    }, deadlineMs).unref();
+    app.close().then(
+      () => logger.log('Server closed; exiting'),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 bootstrap().catch((error: unknown) => {

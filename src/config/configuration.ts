@@ -39,5 +39,9 @@ export const circuitBreakerConfig = registerAs('circuitBreaker', () => {
 
 export const healthConfig = registerAs('health', () => {
   const env = validateEnvironment(process.env);
-  return { readinessFailOnOpenCircuit: env.READINESS_FAIL_ON_OPEN_CIRCUIT };
+  return {
+    readinessFailOnOpenCircuit: env.READINESS_FAIL_ON_OPEN_CIRCUIT,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
 });

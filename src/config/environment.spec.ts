@@ -19,6 +19,8 @@ describe('validateEnvironment', () => {
       CIRCUIT_BREAKER_READ_MINIMUM_CALLS: 20,
       CIRCUIT_BREAKER_READ_WINDOW_MS: 10000,
       READINESS_FAIL_ON_OPEN_CIRCUIT: false,
+      SHUTDOWN_DRAIN_MS: 5000,
+      SHUTDOWN_TIMEOUT_MS: 10000,
     });
   });
 

@@ -105,6 +105,18 @@ export class EnvironmentVariables {
   @Transform(toBoolean)
   @IsBoolean()
   readonly READINESS_FAIL_ON_OPEN_CIRCUIT: boolean = false;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  readonly SHUTDOWN_DRAIN_MS: number = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  readonly SHUTDOWN_TIMEOUT_MS: number = 10_000;
 }
 
 /** Thrown for an invalid environment; its message is meant to be printed as is. */

@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,7 +30,7 @@ import { UpstreamError, UpstreamHttpError } from './upstream.errors';
  * throw typed upstream errors (or `CircuitOpenError`), never axios responses.
  */
 @Injectable()
-export class EventGateway implements OnModuleDestroy {
+export class EventGateway implements OnApplicationShutdown {
   private readonly detachBreaker: () => void;
 
   constructor(
@@ -45,7 +45,8 @@ export class EventGateway implements OnModuleDestroy {
     });
   }
 
-  onModuleDestroy(): void {
+  /** After the server has closed: requests still draining before that keep their breaker. */
+  onApplicationShutdown(): void {
     this.detachBreaker();
   }
 

@@ -4,11 +4,15 @@ import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
 import { UPSTREAM } from '../../src/testing/upstream-url';
 
-/** Settings every e2e app starts from: the nock-stubbed upstream and no pause before a retry. */
+/**
+ * Settings every e2e app starts from: the nock-stubbed upstream, no pause before a retry and no
+ * drain delay on close (the shutdown test sets one).
+ */
 const TEST_ENV = {
   NODE_ENV: 'test',
   EVENT_API_BASE_URL: UPSTREAM,
   UPSTREAM_RETRY_DELAY_MS: '0',
+  SHUTDOWN_DRAIN_MS: '0',
 };
 
 /**

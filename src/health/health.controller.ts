@@ -1,0 +1,71 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  MemoryHealthIndicator,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { getHeapStatistics } from 'node:v8';
+import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
+import { ShutdownState } from './shutdown-state';
+
+/** Liveness fails only when the heap is nearly exhausted: a generous limit, never the upstream. */
+const HEAP_LIMIT_BYTES = Math.floor(getHeapStatistics().heap_size_limit * 0.95);
+
+@ApiTags('Health')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly memory: MemoryHealthIndicator,
+    private readonly breakers: CircuitBreakerHealthIndicator,
+    private readonly shutdown: ShutdownState,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  @Get('health')
+  @ApiOperation({
+    summary: 'Liveness probe',
+    description: 'Up while the process can serve. Never depends on the upstream or the breakers.',
+  })
+  @HealthCheck()
+  liveness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    return this.run(reply, [() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness probe',
+    description:
+      'Lists every circuit breaker. An OPEN or HALF_OPEN breaker makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN breaker makes it fail (503). Fails at once while shutting down.',
+  })
+  @HealthCheck()
+  readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    return this.run(reply, [
+      () => {
+        const lifecycle = this.indicators.check('lifecycle');
+        return this.shutdown.isShuttingDown
+          ? lifecycle.down({ message: 'shutting down' })
+          : lifecycle.up();
+      },
+      () => this.breakers.check('circuitBreakers'),
+    ]);
+  }
+
+  /** Answers Terminus's own JSON whatever the status, rather than the generic error body. */
+  private async run(
+    reply: FastifyReply,
+    checks: Parameters<HealthCheckService['check']>[0],
+  ): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(checks);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+}
