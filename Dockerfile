@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+# Build:  docker build -t event-gateway .                      (the gateway)
+#         docker build -t event-api-mock --target mock-api .  (the mock upstream, for demos)
+# Run:    docker run --rm -p 3000:3000 -e EVENT_API_BASE_URL=http://host.docker.internal:3001 event-gateway
+
+ARG NODE_IMAGE=node:20.20-bookworm-slim
+
+# --- build: every dependency, compile the gateway and the mock ---
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+ENV SCARF_ANALYTICS=false
+COPY package.json package-lock.json ./
+# npm ci rejects this lockfile (it lacks other platforms' optional builds): install from it as is.
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+COPY mock-api ./mock-api
+RUN npm run build && npm run build:mock
+
+# --- production dependencies only ---
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV SCARF_ANALYTICS=false
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+
+# --- the mock upstream ---
+FROM ${NODE_IMAGE} AS mock-api
+ENV NODE_ENV=production MOCK_API_HOST=0.0.0.0 MOCK_API_PORT=3001
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/mock-api/dist ./mock-api/dist
+USER node
+EXPOSE 3001
+CMD ["node", "mock-api/dist/main.js"]
+
+# --- the gateway (default target) ---
+FROM ${NODE_IMAGE} AS gateway
+ENV NODE_ENV=production PORT=3000
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+STOPSIGNAL SIGTERM
+# Node is PID 1 and handles SIGTERM/SIGINT itself (drain, close, exit 0); it starts no children.
+CMD ["node", "dist/main.js"]
