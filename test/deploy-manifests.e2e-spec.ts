@@ -8,7 +8,6 @@ import { createTestApp } from './support/test-app';
 // The manifests are checked against the real app: every probe path must be a route that answers,
 // every port must be the one the app listens on, and the ConfigMap must pass the app's validation.
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const K8S_DIR = join(__dirname, '..', 'deploy', 'k8s');
 const manifests: any[] = readdirSync(K8S_DIR)
   .filter((file) => file.endsWith('.yaml'))

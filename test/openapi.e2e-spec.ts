@@ -3,8 +3,6 @@ import { createTestApp } from './support/test-app';
 
 describe('OpenAPI document and Swagger UI (e2e)', () => {
   let app: NestFastifyApplication;
-  // The OpenAPI document is plain JSON walked by path: typed loosely on purpose.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let document: any;
 
   beforeAll(async () => {
@@ -15,7 +13,6 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
   });
   afterAll(() => app.close());
 
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-return
   const operation = (method: string, path: string) => document.paths[path]?.[method];
 
   it.each([
