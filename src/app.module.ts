@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import type { FastifyRequest } from 'fastify';
+import { ClsModule } from 'nestjs-cls';
 import {
   appConfig,
   circuitBreakerConfig,
@@ -9,6 +11,8 @@ import {
 import { validateEnvironment } from './config/environment';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -19,6 +23,17 @@ import { UsersModule } from './users/users.module';
       validate: validateEnvironment,
       load: [appConfig, upstreamConfig, circuitBreakerConfig, healthConfig],
     }),
+    // The correlation id (Fastify's request id) for any provider, without threading it by hand.
+    ClsModule.forRoot({
+      global: true,
+      interceptor: {
+        mount: true,
+        generateId: true,
+        idGenerator: (context) => context.switchToHttp().getRequest<FastifyRequest>().id,
+      },
+    }),
+    LoggingModule,
+    MetricsModule,
     UsersModule,
     EventsModule,
     HealthModule,

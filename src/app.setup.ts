@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './common/correlation-id';
+import type { RawRequestWithRoute } from './logging/logging.module';
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 
@@ -34,6 +35,8 @@ export function configureApp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_ID_HEADER, request.id);
+    // For the request log line, which pino-http writes from the raw request.
+    (request.raw as RawRequestWithRoute).routeTemplate = request.routeOptions.url;
     // JSON is the only body this API takes: refuse other media types before any parser runs.
     const contentType = request.headers['content-type'];
     if (

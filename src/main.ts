@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { InvalidEnvironmentError } from './config/environment';
@@ -12,7 +13,10 @@ const logger = new Logger('Bootstrap');
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
     abortOnError: false,
+    bufferLogs: true,
   });
+  app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
   configureApp(app);
   const config = app.get(ConfigService);
   const port = config.getOrThrow<number>('app.port');

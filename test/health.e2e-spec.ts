@@ -138,7 +138,7 @@ describe('health and readiness (e2e)', () => {
       while (!shutdown.isShuttingDown) await flushIo();
       const ready = await fetch(`${base}/ready`);
       events.push(`ready ${ready.status}`);
-      expect((await ready.json()).error.lifecycle).toEqual({
+      expect(((await ready.json()) as any).error.lifecycle).toEqual({
         status: 'down',
         message: 'shutting down',
       });

@@ -1,7 +1,9 @@
 import { ConfigModule } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { ClsModule } from 'nestjs-cls';
 import nock from 'nock';
 import { circuitBreakerConfig, upstreamConfig } from '../config/configuration';
+import { MetricsModule } from '../metrics/metrics.module';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../testing/nock-upstream';
 import { CircuitBreakerRegistry } from './circuit-breaker/circuit-breaker.registry';
 import { READ_BREAKER, WRITE_BREAKER } from './circuit-breaker-names';
@@ -34,6 +36,8 @@ describe('EventGateway', () => {
           isGlobal: true,
           load: [upstreamConfig, circuitBreakerConfig],
         }),
+        ClsModule.forRoot({ global: true }),
+        MetricsModule,
         UpstreamModule,
       ],
     }).compile();

@@ -1,12 +1,17 @@
 import { HttpService } from '@nestjs/axios';
+import type { AxiosResponse } from 'axios' with { 'resolution-mode': 'import' };
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { firstValueFrom } from 'rxjs';
+import { ClsService } from 'nestjs-cls';
+import { performance } from 'node:perf_hooks';
+import { firstValueFrom, type Observable } from 'rxjs';
+import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { isValidId } from '../common/ids';
 import { mapWithConcurrency } from '../common/map-with-concurrency';
 import { upstreamConfig } from '../config/configuration';
+import { UpstreamMetrics } from '../metrics/upstream-metrics';
 import {
   attachCircuitBreaker,
   type GuardedRequestConfig,
@@ -37,6 +42,8 @@ export class EventGateway implements OnApplicationShutdown {
     private readonly http: HttpService,
     registry: CircuitBreakerRegistry,
     @Inject(upstreamConfig.KEY) private readonly config: ConfigType<typeof upstreamConfig>,
+    private readonly metrics: UpstreamMetrics,
+    private readonly cls: ClsService,
   ) {
     this.detachBreaker = attachCircuitBreaker(http.axiosRef, {
       registry,
@@ -51,25 +58,27 @@ export class EventGateway implements OnApplicationShutdown {
   }
 
   getUsers(): Promise<User[]> {
-    return this.read('/getUsers', (data) =>
+    return this.read('getUsers', '/getUsers', (data) =>
       parseList(data, 'user list', (item) => parseUser(item)),
     );
   }
 
   /** The user, or `null` when the upstream says there is none (an empty 200 or a 404). */
   async getUserById(id: string): Promise<User | null> {
-    return this.readOptional(`/getUserById/${segment(id)}`, (data) => parseUser(data, id));
+    return this.readOptional('getUserById', `/getUserById/${segment(id)}`, (data) =>
+      parseUser(data, id),
+    );
   }
 
   getEvents(): Promise<Event[]> {
-    return this.read('/getEvents', (data) =>
+    return this.read('getEvents', '/getEvents', (data) =>
       parseList(data, 'event list', (item) => parseEvent(item)),
     );
   }
 
   /** The event, or `null` when the upstream has none. Takes about 500 ms upstream. */
   async getEventById(id: string, ownerId?: string): Promise<Event | null> {
-    return this.readOptional(`/getEventById/${segment(id)}`, (data) =>
+    return this.readOptional('getEventById', `/getEventById/${segment(id)}`, (data) =>
       parseEvent(data, id, ownerId),
     );
   }
@@ -93,19 +102,19 @@ export class EventGateway implements OnApplicationShutdown {
   /** Builds the event's id (a UUID), sends it upstream, and returns what was stored. Never retried. */
   async addEvent(event: Omit<NewEvent, 'id'>): Promise<Event> {
     const created: NewEvent = { id: randomUUID(), ...event };
-    await firstValueFrom(
-      this.http.post(
-        '/addEvent',
-        created,
-        this.requestConfig(WRITE_BREAKER, parseWriteAcknowledgement),
-      ),
+    await this.send('addEvent', WRITE_BREAKER, parseWriteAcknowledgement, (config) =>
+      this.http.post('/addEvent', created, config),
     );
     return created;
   }
 
-  private async readOptional<T>(path: string, parse: (data: unknown) => T): Promise<T | null> {
+  private async readOptional<T>(
+    operation: string,
+    path: string,
+    parse: (data: unknown) => T,
+  ): Promise<T | null> {
     try {
-      return await this.read(path, (data) => (isAbsentBody(data) ? null : parse(data)));
+      return await this.read(operation, path, (data) => (isAbsentBody(data) ? null : parse(data)));
     } catch (error) {
       if (error instanceof UpstreamHttpError && error.upstreamStatus === 404) return null;
       throw error;
@@ -113,13 +122,9 @@ export class EventGateway implements OnApplicationShutdown {
   }
 
   /** A GET through the read breaker, retried once after a short jittered pause when retryable. */
-  private async read<T>(path: string, parse: (data: unknown) => T): Promise<T> {
-    const attempt = async (): Promise<T> => {
-      const response = await firstValueFrom(
-        this.http.get<T>(path, this.requestConfig(READ_BREAKER, parse)),
-      );
-      return response.data;
-    };
+  private async read<T>(operation: string, path: string, parse: (data: unknown) => T): Promise<T> {
+    const attempt = () =>
+      this.send(operation, READ_BREAKER, parse, (config) => this.http.get<T>(path, config));
     try {
       return await attempt();
     } catch (error) {
@@ -130,13 +135,30 @@ export class EventGateway implements OnApplicationShutdown {
     }
   }
 
-  private requestConfig(breaker: string, parse: (data: unknown) => unknown): GuardedRequestConfig {
-    return {
+  /** One upstream call attempt: guarded by `breaker`, timed and counted under `operation`. */
+  private async send<T>(
+    operation: string,
+    breaker: string,
+    parse: (data: unknown) => unknown,
+    request: (config: GuardedRequestConfig) => Observable<AxiosResponse<T>>,
+  ): Promise<T> {
+    const correlationId = this.cls.isActive() ? this.cls.getId() : undefined;
+    const config: GuardedRequestConfig = {
       circuitBreaker: breaker,
       parseResponse: parse,
       // A deadline for the whole exchange; axios's own `timeout` only watches an idle socket.
       signal: AbortSignal.timeout(this.config.timeoutMs),
+      ...(correlationId ? { headers: { [CORRELATION_ID_HEADER]: correlationId } } : {}),
     };
+    const started = performance.now();
+    try {
+      const response = await firstValueFrom(request(config));
+      this.metrics.recordCall(operation, undefined, (performance.now() - started) / 1000);
+      return response.data;
+    } catch (error) {
+      this.metrics.recordCall(operation, error, (performance.now() - started) / 1000);
+      throw error;
+    }
   }
 }
 

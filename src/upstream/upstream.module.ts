@@ -2,6 +2,7 @@ import { HttpModule } from '@nestjs/axios';
 import { Logger, Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { circuitBreakerConfig, upstreamConfig } from '../config/configuration';
+import { UpstreamMetrics } from '../metrics/upstream-metrics';
 import { CircuitBreaker, type CircuitStateChange } from './circuit-breaker/circuit-breaker';
 import { CircuitBreakerRegistry } from './circuit-breaker/circuit-breaker.registry';
 import { CircuitState } from './circuit-breaker/circuit-state';
@@ -15,6 +16,7 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
 export function createCircuitBreakerRegistry(
   breakers: ConfigType<typeof circuitBreakerConfig>,
   upstream: ConfigType<typeof upstreamConfig>,
+  metrics?: UpstreamMetrics,
 ): CircuitBreakerRegistry {
   const registry = new CircuitBreakerRegistry();
   const shared = {
@@ -47,6 +49,10 @@ export function createCircuitBreakerRegistry(
   );
   const logger = new Logger('CircuitBreaker');
   registry.onStateChange((change) => logTransition(logger, change));
+  if (metrics) {
+    for (const breaker of registry.list()) metrics.recordBreaker(breaker.name, breaker.state);
+    registry.onStateChange((change) => metrics.recordTransition(change));
+  }
   return registry;
 }
 
@@ -83,7 +89,7 @@ function logTransition(logger: Logger, change: CircuitStateChange): void {
   providers: [
     {
       provide: CircuitBreakerRegistry,
-      inject: [circuitBreakerConfig.KEY, upstreamConfig.KEY],
+      inject: [circuitBreakerConfig.KEY, upstreamConfig.KEY, UpstreamMetrics],
       useFactory: createCircuitBreakerRegistry,
     },
     EventGateway,

@@ -1,0 +1,80 @@
+import { Global, Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
+import { correlationIdFor } from '../common/correlation-id';
+import { appConfig } from '../config/configuration';
+import { UNCOUNTED_ROUTES } from '../metrics/metric-names';
+
+/** Where log lines go: stdout, unless a test captures them. */
+export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
+
+/** What the onRequest hook leaves on the raw request for the request log line. */
+export type RawRequestWithRoute = IncomingMessage & { routeTemplate?: string };
+
+function prettyTransport(nodeEnv: string): Options['transport'] {
+  if (nodeEnv !== 'development') return undefined;
+  try {
+    require.resolve('pino-pretty'); // a dev dependency: JSON lines when it is not installed
+    return {
+      target: 'pino-pretty',
+      options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+@Global()
+@Module({
+  providers: [{ provide: LOG_DESTINATION, useValue: undefined }],
+  exports: [LOG_DESTINATION],
+})
+class LogDestinationModule {}
+
+/**
+ * Structured logs with nestjs-pino: JSON lines (pretty in development), level from LOG_LEVEL,
+ * one line per request with method, route, status, duration and correlation id. Every log line
+ * written while serving a request carries its `correlationId`. Headers and bodies are not logged.
+ */
+@Module({
+  imports: [
+    LogDestinationModule,
+    LoggerModule.forRootAsync({
+      inject: [appConfig.KEY, LOG_DESTINATION],
+      useFactory: (app: ConfigType<typeof appConfig>, destination?: DestinationStream) => {
+        const options: Options<RawRequestWithRoute, ServerResponse> = {
+          level: app.logLevel,
+          transport: destination ? undefined : prettyTransport(app.nodeEnv),
+          // Fastify has already chosen the id (see correlation-id.ts); pino-http must reuse it.
+          genReqId: (req) => (req as { id?: string }).id ?? correlationIdFor(req),
+          customAttributeKeys: { reqId: 'correlationId' },
+          serializers: {
+            req: (req: RawRequestWithRoute) => ({
+              method: req.method,
+              url: req.url,
+              route: req.routeTemplate,
+            }),
+            res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+          },
+          autoLogging: {
+            // Probes and scrapes every few seconds would drown the traffic in the logs.
+            ignore: (req) => UNCOUNTED_ROUTES.has((req.url ?? '').split('?')[0]),
+          },
+          customSuccessMessage: (req, res, responseTime) =>
+            `${req.method} ${req.routeTemplate ?? req.url} ${res.statusCode} ${Math.round(responseTime)} ms`,
+          customErrorMessage: (req, res) =>
+            `${req.method} ${req.routeTemplate ?? req.url} ${res.statusCode} failed`,
+          quietReqLogger: true,
+        };
+        return {
+          pinoHttp: destination ? [options, destination] : options,
+          forRoutes: ['*'],
+        };
+      },
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,15 @@
+/** Every custom metric the gateway exports (Node's default metrics come on top). */
+export const METRICS = {
+  httpRequestDuration: 'http_request_duration_seconds',
+  upstreamRequestDuration: 'upstream_request_duration_seconds',
+  upstreamRequests: 'upstream_requests_total',
+  circuitBreakerState: 'circuit_breaker_state',
+  circuitBreakerTransitions: 'circuit_breaker_transitions_total',
+  circuitBreakerRejections: 'circuit_breaker_rejections_total',
+} as const;
+
+/** Routes that are probes or scrapes, not traffic: kept out of the HTTP histogram. */
+export const UNCOUNTED_ROUTES: ReadonlySet<string> = new Set(['/metrics', '/health', '/ready']);
+
+/** `circuit_breaker_state` values. */
+export const BREAKER_STATE_VALUE = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;

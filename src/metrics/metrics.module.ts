@@ -1,0 +1,57 @@
+import { Global, Module } from '@nestjs/common';
+import {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+  PrometheusModule,
+} from '@willsoto/nestjs-prometheus';
+import { HttpMetricsHook } from './http-metrics.hook';
+import { METRICS } from './metric-names';
+import { UpstreamMetrics } from './upstream-metrics';
+
+/** Buckets around the upstream's real latencies (500 ms event fetches, 3 s timeout). */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10];
+
+/** Prometheus metrics at GET /metrics: HTTP, upstream and breaker metrics plus Node's defaults. */
+@Global()
+@Module({
+  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+  providers: [
+    makeHistogramProvider({
+      name: METRICS.httpRequestDuration,
+      help: 'Duration of HTTP requests served, by method, route template and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: LATENCY_BUCKETS,
+    }),
+    makeHistogramProvider({
+      name: METRICS.upstreamRequestDuration,
+      help: 'Duration of upstream Event API calls, by operation and outcome',
+      labelNames: ['operation', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+    }),
+    makeCounterProvider({
+      name: METRICS.upstreamRequests,
+      help: 'Upstream Event API calls, by operation and outcome (rejected: refused by the breaker)',
+      labelNames: ['operation', 'outcome'],
+    }),
+    makeGaugeProvider({
+      name: METRICS.circuitBreakerState,
+      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+      labelNames: ['name'],
+    }),
+    makeCounterProvider({
+      name: METRICS.circuitBreakerTransitions,
+      help: 'Circuit breaker state transitions',
+      labelNames: ['name', 'from', 'to'],
+    }),
+    makeCounterProvider({
+      name: METRICS.circuitBreakerRejections,
+      help: 'Calls rejected by a circuit breaker without contacting the upstream',
+      labelNames: ['name'],
+    }),
+    UpstreamMetrics,
+    HttpMetricsHook,
+  ],
+  exports: [UpstreamMetrics],
+})
+export class MetricsModule {}
