@@ -12,7 +12,15 @@ import { UNCOUNTED_ROUTES } from '../metrics/metric-names';
 export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
 
 /** What the onRequest hook leaves on the raw request for the request log line. */
-export type RawRequestWithRoute = IncomingMessage & { routeTemplate?: string };
+export type RawRequestWithRoute = IncomingMessage & {
+  routeTemplate?: string;
+  originalUrl?: string;
+};
+
+/** The request path: Nest's middleware layer (middie) rewrites `url` and keeps the original. */
+function pathOf(req: RawRequestWithRoute): string {
+  return (req.originalUrl ?? req.url ?? '').split('?')[0];
+}
 
 function prettyTransport(nodeEnv: string): Options['transport'] {
   if (nodeEnv !== 'development') return undefined;
@@ -51,6 +59,8 @@ class LogDestinationModule {}
           // Fastify has already chosen the id (see correlation-id.ts); pino-http must reuse it.
           genReqId: (req) => (req as { id?: string }).id ?? correlationIdFor(req),
           customAttributeKeys: { reqId: 'correlationId' },
+          // Evaluated again when the request finishes, once Fastify has matched the route.
+          customProps: (req) => (req.routeTemplate ? { route: req.routeTemplate } : {}),
           serializers: {
             req: (req: RawRequestWithRoute) => ({
               method: req.method,
@@ -61,7 +71,7 @@ class LogDestinationModule {}
           },
           autoLogging: {
             // Probes and scrapes every few seconds would drown the traffic in the logs.
-            ignore: (req) => UNCOUNTED_ROUTES.has((req.url ?? '').split('?')[0]),
+            ignore: (req) => UNCOUNTED_ROUTES.has(pathOf(req)),
           },
           customSuccessMessage: (req, res, responseTime) =>
             `${req.method} ${req.routeTemplate ?? req.url} ${res.statusCode} ${Math.round(responseTime)} ms`,

@@ -1,7 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
+import { LOG_DESTINATION } from '../../src/logging/logging.module';
 import { UPSTREAM } from '../../src/testing/upstream-url';
 
 /**
@@ -17,17 +20,23 @@ const TEST_ENV = {
 
 /**
  * The real application (Fastify adapter, global pipes and filter, Swagger) as main.ts builds it,
- * with `env` applied while its configuration is read. Close it with `app.close()`.
+ * with `env` applied while its configuration is read. Close it with `app.close()`. With
+ * `options.logs`, the app logs through pino into that stream, as it does in production.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
+  options: { logs?: Writable } = {},
 ): Promise<NestFastifyApplication> {
   const overrides: Record<string, string> = { ...TEST_ENV, ...env };
   const previous = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
   Object.assign(process.env, overrides);
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    let builder = Test.createTestingModule({ imports: [AppModule] });
+    if (options.logs) builder = builder.overrideProvider(LOG_DESTINATION).useValue(options.logs);
+    const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter());
+    // With a log stream the app logs as in production (pino, JSON lines); otherwise it is quiet.
+    if (options.logs) app.useLogger(app.get(PinoLogger));
     configureApp(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

@@ -1,0 +1,78 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { createTestApp } from './support/test-app';
+
+// Every metric the dashboard and the alert rules query must be one the app really exports.
+
+const DIR = join(__dirname, '..', 'deploy', 'observability');
+const dashboard = JSON.parse(readFileSync(join(DIR, 'grafana-dashboard.json'), 'utf8'));
+const alerts = parse(readFileSync(join(DIR, 'alerts.yaml'), 'utf8'));
+
+const PROMQL_WORDS = new Set([
+  'sum',
+  'max',
+  'min',
+  'avg',
+  'rate',
+  'increase',
+  'by',
+  'without',
+  'histogram_quantile',
+  'le',
+  'and',
+  'or',
+]);
+
+/** Metric names in a PromQL expression: drop label matchers and groupings, keep identifiers. */
+function metricNames(expr: string): string[] {
+  const withoutLabels = expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without)\s*\([^)]*\)/g, '');
+  const names = withoutLabels.match(/\b[a-z_][a-z0-9_]*\b/g) ?? [];
+  return names
+    .filter((name) => !PROMQL_WORDS.has(name) && name.includes('_'))
+    .map((name) => name.replace(/_(bucket|count|sum)$/, ''));
+}
+
+const dashboardExprs: string[] = dashboard.panels.flatMap((panel: any) =>
+  panel.targets.map((t: any) => t.expr),
+);
+const alertExprs: string[] = alerts.groups.flatMap((group: any) =>
+  group.rules.map((rule: any) => rule.expr),
+);
+
+describe('Grafana dashboard and Prometheus alerts', () => {
+  let app: NestFastifyApplication;
+  let exported: Set<string>;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    exported = new Set([...metrics.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]));
+  });
+  afterAll(() => app.close());
+
+  it('finds metric names in every query', () => {
+    for (const expr of [...dashboardExprs, ...alertExprs])
+      expect(metricNames(expr).length).toBeGreaterThan(0);
+  });
+
+  it.each([...new Set([...dashboardExprs, ...alertExprs].flatMap(metricNames))])(
+    '%s is exported at /metrics',
+    (name) => {
+      expect(exported).toContain(name);
+    },
+  );
+
+  it('has the alerts the runbook expects', () => {
+    const rules = alerts.groups.flatMap((group: any) => group.rules);
+    expect(rules.map((rule: any) => [rule.alert, rule.for])).toEqual([
+      ['EventGatewayCircuitBreakerOpen', '1m'],
+      ['EventGatewayHighErrorRate', '5m'],
+      ['EventGatewayHighLatencyP95', '5m'],
+    ]);
+    expect(rules[0].expr).toContain('== 2');
+    expect(rules[1].expr).toContain('> 0.01');
+    expect(rules[2].expr).toContain('> 0.3');
+  });
+});
