@@ -1,27 +1,73 @@
+import helmet from '@fastify/helmet';
 import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './common/correlation-id';
+import { toErrorResponse } from './common/error-response';
+import { securityConfig } from './config/configuration';
 import type { RawRequestWithRoute } from './logging/logging.module';
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 
-/** The Fastify adapter with the gateway's server options. */
-export function createFastifyAdapter(): FastifyAdapter {
+/**
+ * The Fastify adapter with the gateway's server options. Built before Nest's DI exists, so it
+ * takes the `security` namespace from `securityConfig()`, which validates the environment itself.
+ */
+export function createFastifyAdapter(
+  security: ConfigType<typeof securityConfig> = securityConfig(),
+): FastifyAdapter {
   return new FastifyAdapter({
     genReqId: correlationIdFor,
     requestIdHeader: false,
-    bodyLimit: 16 * 1024,
+    bodyLimit: security.bodyLimitBytes,
+    trustProxy: security.trustProxy,
+    // Prototype-poisoning keys in JSON bodies are refused with 400 (Fastify's default, made explicit).
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // URLs the router refuses before any hook or Nest runs (malformed, over-long parameters):
+    // answered in the common error shape too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, headers, body } = toErrorResponse(error, request.id);
+      void reply
+        .status(status)
+        .headers({ ...headers, [CORRELATION_ID_HEADER]: request.id })
+        .send(body);
+    },
   });
 }
 
 /**
- * Everything main.ts and the e2e tests both need on the app: validation, the error shape for every
- * error (Nest routes Fastify's own errors, such as malformed JSON, through the same filter), the
- * correlation id header and the OpenAPI document.
+ * Everything main.ts and the e2e tests both need on the app: security headers and CORS,
+ * validation, the error shape for every error (Nest routes Fastify's own errors, such as malformed
+ * JSON, through the same filter), the correlation id header and the OpenAPI document.
  */
-export function configureApp(app: NestFastifyApplication): void {
+export async function configureApp(app: NestFastifyApplication): Promise<void> {
+  const security = app.get<ConfigType<typeof securityConfig>>(securityConfig.KEY);
+  await app.register(helmet, {
+    // Swagger UI is served by the app itself: its scripts and styles come from 'self'; it sets a
+    // few inline styles and uses data: images.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  if (security.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: security.corsOrigins,
+      methods: ['GET', 'POST'],
+      exposedHeaders: [CORRELATION_ID_HEADER, 'retry-after', 'location'],
+    });
+  }
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -55,7 +101,7 @@ export function configureApp(app: NestFastifyApplication): void {
       .setDescription(
         'A resilient gateway in front of the Event API. Every upstream call goes through a circuit breaker: ' +
           'when it is open, calls answer 503 at once with Retry-After. Legacy paths of the original system are kept and marked deprecated. ' +
-          'Every error has the body { statusCode, error, message, requestId }.',
+          'Every error has the body { statusCode, error, message, requestId }. Clients are rate limited per IP (429 with Retry-After).',
       )
       .setVersion('1.0')
       .build(),

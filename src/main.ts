@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
-  configureApp(app);
+  await configureApp(app);
   const config = app.get(ConfigService);
   const port = config.getOrThrow<number>('app.port');
   closeOnSignals(

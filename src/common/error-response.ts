@@ -59,6 +59,12 @@ function httpExceptionMessage(exception: HttpException): string | string[] {
   return exception.message;
 }
 
+/** Fastify's own messages for these repeat the whole URL back: say what is wrong instead. */
+const FRAMEWORK_MESSAGES: Readonly<Record<string, string>> = {
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long',
+  FST_ERR_BAD_URL: 'The URL is malformed',
+};
+
 /** Errors thrown below Nest (Fastify's body parsing, limits) carry a 4xx `statusCode`. */
 function clientErrorStatus(exception: unknown): number | undefined {
   const status = (exception as { statusCode?: unknown } | null)?.statusCode;
@@ -95,7 +101,10 @@ export function toErrorResponse(exception: unknown, requestId: string): ErrorRes
   }
   const clientStatus = clientErrorStatus(exception);
   if (clientStatus !== undefined) {
-    const message = exception instanceof Error ? exception.message : reason(clientStatus);
+    const code = (exception as { code?: unknown }).code;
+    const message =
+      (typeof code === 'string' ? FRAMEWORK_MESSAGES[code] : undefined) ??
+      (exception instanceof Error ? exception.message : reason(clientStatus));
     return response(clientStatus, message, requestId, 'none');
   }
   return response(500, 'Internal server error', requestId, 'error');

@@ -45,3 +45,32 @@ export const healthConfig = registerAs('health', () => {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };
 });
+
+/**
+ * Fastify's `trustProxy`: whom to believe about the client's address in X-Forwarded-For. A number
+ * trusts that many proxy hops in front of the gateway.
+ */
+export function parseTrustProxy(
+  value: string,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(',').map((address) => address.trim());
+}
+
+export const securityConfig = registerAs('security', () => {
+  const env = validateEnvironment(process.env);
+  return {
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    corsOrigins: env.CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    rateLimitMax: env.RATE_LIMIT_MAX,
+    rateLimitTtlMs: env.RATE_LIMIT_TTL_MS,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+  };
+});

@@ -1,3 +1,4 @@
+import { parseTrustProxy } from './configuration';
 import { InvalidEnvironmentError, validateEnvironment } from './environment';
 
 describe('validateEnvironment', () => {
@@ -21,6 +22,11 @@ describe('validateEnvironment', () => {
       READINESS_FAIL_ON_OPEN_CIRCUIT: false,
       SHUTDOWN_DRAIN_MS: 5000,
       SHUTDOWN_TIMEOUT_MS: 10000,
+      BODY_LIMIT_BYTES: 16384,
+      CORS_ORIGINS: '',
+      RATE_LIMIT_MAX: 300,
+      RATE_LIMIT_TTL_MS: 60000,
+      TRUST_PROXY: 'false',
     });
   });
 
@@ -28,6 +34,16 @@ describe('validateEnvironment', () => {
     const env = validateEnvironment({ PORT: '8080', READINESS_FAIL_ON_OPEN_CIRCUIT: 'true' });
     expect(env.PORT).toBe(8080);
     expect(env.READINESS_FAIL_ON_OPEN_CIRCUIT).toBe(true);
+  });
+
+  it('accepts CORS origins and proxy settings in their documented forms', () => {
+    expect(() =>
+      validateEnvironment({
+        CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+        TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
+      }),
+    ).not.toThrow();
+    expect(() => validateEnvironment({ TRUST_PROXY: '2' })).not.toThrow();
   });
 
   it('treats an empty value as unset', () => {
@@ -47,6 +63,9 @@ describe('validateEnvironment', () => {
     ['READINESS_FAIL_ON_OPEN_CIRCUIT', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['CIRCUIT_BREAKER_READ_FAILURE_RATE', '1.5'],
+    ['CORS_ORIGINS', 'example.com'],
+    ['TRUST_PROXY', 'yes please'],
+    ['BODY_LIMIT_BYTES', '10'],
   ])('stops with one line naming %s=%s', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);
     expect(() => validateEnvironment({ [name]: value })).toThrow(
@@ -61,5 +80,20 @@ describe('validateEnvironment', () => {
         CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: '1000',
       }),
     ).toThrow(/CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS must be at least/);
+  });
+});
+
+describe('parseTrustProxy', () => {
+  it.each([
+    ['false', false],
+    ['true', true],
+    ['10.0.0.0/8, 127.0.0.1', ['10.0.0.0/8', '127.0.0.1']],
+  ])('reads %p as %p', (value, expected) => {
+    expect(parseTrustProxy(value)).toEqual(expected);
+  });
+
+  it('reads a number as that many trusted hops', () => {
+    const trust = parseTrustProxy('2') as (address: string, hop: number) => boolean;
+    expect([0, 1, 2].map((hop) => trust('10.0.0.1', hop))).toEqual([true, true, false]);
   });
 });

@@ -4,7 +4,9 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   validateSync,
@@ -117,6 +119,36 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(600_000)
   readonly SHUTDOWN_TIMEOUT_MS: number = 10_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  readonly BODY_LIMIT_BYTES: number = 16 * 1024;
+
+  /** Comma-separated origins allowed by CORS; empty: CORS off. */
+  @IsString()
+  @Matches(/^(\s*https?:\/\/[^\s,]+\s*)(,\s*https?:\/\/[^\s,]+\s*)*$|^$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
+  })
+  readonly CORS_ORIGINS: string = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly RATE_LIMIT_MAX: number = 300;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  readonly RATE_LIMIT_TTL_MS: number = 60_000;
+
+  /** `false`, `true`, a number of proxy hops, or comma-separated proxy addresses/CIDRs. */
+  @IsString()
+  @Matches(/^(true|false|\d+|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, {
+    message: 'TRUST_PROXY must be true, false, a number of hops or a list of addresses',
+  })
+  readonly TRUST_PROXY: string = 'false';
 }
 
 /** Thrown for an invalid environment; its message is meant to be printed as is. */

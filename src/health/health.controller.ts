@@ -1,5 +1,6 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import {
   HealthCheck,
   HealthCheckService,
@@ -16,6 +17,7 @@ import { ShutdownState } from './shutdown-state';
 const HEAP_LIMIT_BYTES = Math.floor(getHeapStatistics().heap_size_limit * 0.95);
 
 @ApiTags('Health')
+@SkipThrottle() // probes must never be rate limited
 @Controller()
 export class HealthController {
   constructor(

@@ -6,6 +6,7 @@ import {
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
 import { HttpMetricsHook } from './http-metrics.hook';
+import { MetricsController } from './metrics.controller';
 import { METRICS } from './metric-names';
 import { UpstreamMetrics } from './upstream-metrics';
 
@@ -15,7 +16,13 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5,
 /** Prometheus metrics at GET /metrics: HTTP, upstream and breaker metrics plus Node's defaults. */
 @Global()
 @Module({
-  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+  imports: [
+    PrometheusModule.register({
+      path: '/metrics',
+      controller: MetricsController,
+      defaultMetrics: { enabled: true },
+    }),
+  ],
   providers: [
     makeHistogramProvider({
       name: METRICS.httpRequestDuration,

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
@@ -21,11 +21,16 @@ const TEST_ENV = {
 /**
  * The real application (Fastify adapter, global pipes and filter, Swagger) as main.ts builds it,
  * with `env` applied while its configuration is read. Close it with `app.close()`. With
- * `options.logs`, the app logs through pino into that stream, as it does in production.
+ * `options.logs`, the app logs through pino into that stream, as it does in production (only the
+ * first app of a test file: nestjs-pino keeps one root logger per process).
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { logs?: Writable } = {},
+  options: {
+    logs?: Writable;
+    /** Replaces providers, e.g. to make a service fail in a way the upstream cannot. */
+    override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  } = {},
 ): Promise<NestFastifyApplication> {
   const overrides: Record<string, string> = { ...TEST_ENV, ...env };
   const previous = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
@@ -33,11 +38,12 @@ export async function createTestApp(
   try {
     let builder = Test.createTestingModule({ imports: [AppModule] });
     if (options.logs) builder = builder.overrideProvider(LOG_DESTINATION).useValue(options.logs);
+    if (options.override) builder = options.override(builder);
     const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter());
     // With a log stream the app logs as in production (pino, JSON lines); otherwise it is quiet.
     if (options.logs) app.useLogger(app.get(PinoLogger));
-    configureApp(app);
+    await configureApp(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return app;

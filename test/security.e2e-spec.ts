@@ -1,0 +1,162 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import nock from 'nock';
+import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
+import { createTestApp } from './support/test-app';
+
+const json = { 'content-type': 'application/json' };
+
+describe('security (e2e)', () => {
+  const upstream = guardUpstream();
+  let app: NestFastifyApplication | undefined;
+
+  afterEach(async () => {
+    upstream.assertNoUnmatchedRequests();
+    await app?.close();
+    app = undefined;
+  });
+
+  describe('headers', () => {
+    it('sends security headers, with a CSP that keeps Swagger UI on its own assets', async () => {
+      app = await createTestApp();
+      for (const url of ['/docs', '/nope']) {
+        const response = await app.inject({ method: 'GET', url });
+        const csp = String(response.headers['content-security-policy']);
+        expect(csp).toContain("default-src 'self'");
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
+        expect(response.headers['strict-transport-security']).toBeDefined();
+      }
+      // Swagger UI's page loads only scripts the app serves itself, which CSP 'self' allows.
+      const page = (await app.inject({ method: 'GET', url: '/docs' })).body;
+      const scripts = [...page.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const src of scripts) {
+        expect(src).not.toMatch(/^https?:/);
+        // Relative to the page: ./docs/swagger-ui-bundle.js from /docs is /docs/swagger-ui-bundle.js.
+        const path = new URL(src, 'http://gateway/docs').pathname;
+        expect((await app.inject({ method: 'GET', url: path })).statusCode).toBe(200);
+      }
+      expect(page).not.toMatch(/<script>(?!\s*<\/script>)/); // no inline script for CSP to block
+    });
+
+    it('has CORS off by default', async () => {
+      app = await createTestApp();
+      const response = await app.inject({
+        method: 'OPTIONS',
+        url: '/events',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('allows exactly the origins in CORS_ORIGINS', async () => {
+      app = await createTestApp({ CORS_ORIGINS: 'https://app.example.com' });
+      const preflight = (origin: string) =>
+        app!.inject({
+          method: 'OPTIONS',
+          url: '/events',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        });
+      expect(
+        (await preflight('https://app.example.com')).headers['access-control-allow-origin'],
+      ).toBe('https://app.example.com');
+      expect(
+        (await preflight('https://evil.example')).headers['access-control-allow-origin'],
+      ).toBeUndefined();
+    });
+  });
+
+  describe('bodies', () => {
+    it('answers 413 over BODY_LIMIT_BYTES, in the common shape', async () => {
+      app = await createTestApp({ BODY_LIMIT_BYTES: '2048' });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/events',
+        headers: json,
+        payload: JSON.stringify({ name: 'x', userId: '1', details: 'd'.repeat(3000) }),
+      });
+      expect(response.statusCode).toBe(413);
+      expect(response.json()).toMatchObject({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        requestId: expect.any(String),
+      });
+    });
+
+    it.each([
+      ['__proto__', '{"name":"x","userId":"1","__proto__":{"isAdmin":true}}'],
+      [
+        'constructor.prototype',
+        '{"name":"x","userId":"1","constructor":{"prototype":{"isAdmin":true}}}',
+      ],
+    ])('answers 400 for a %s key and reaches no upstream', async (_, payload) => {
+      app = await createTestApp();
+      const response = await app.inject({ method: 'POST', url: '/events', headers: json, payload });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ statusCode: 400, requestId: expect.any(String) });
+      expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+    });
+  });
+
+  describe('rate limiting', () => {
+    it('answers 429 with Retry-After and the common body past RATE_LIMIT_MAX', async () => {
+      app = await createTestApp({ RATE_LIMIT_MAX: '3', RATE_LIMIT_TTL_MS: '60000' });
+      nock(UPSTREAM).get('/getUserById/1').times(3).reply(200, upstreamUser(1));
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1)
+        statuses.push((await app.inject({ method: 'GET', url: '/users/1' })).statusCode);
+      const limited = await app.inject({ method: 'GET', url: '/users/1' });
+      expect(statuses).toEqual([200, 200, 200]);
+      expect(limited.statusCode).toBe(429);
+      const retryAfter = Number(limited.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(limited.json()).toEqual({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: 'Too many requests: retry after the number of seconds in Retry-After',
+        requestId: limited.headers['x-correlation-id'],
+      });
+    });
+
+    it('never limits /health, /ready or /metrics', async () => {
+      app = await createTestApp({ RATE_LIMIT_MAX: '2' });
+      for (const url of ['/health', '/ready', '/metrics']) {
+        for (let i = 0; i < 5; i += 1)
+          expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+      }
+    });
+
+    it('ignores X-Forwarded-For unless TRUST_PROXY says to trust it', async () => {
+      app = await createTestApp({ RATE_LIMIT_MAX: '1' });
+      nock(UPSTREAM).get('/getUserById/1').reply(200, upstreamUser(1));
+      const from = (ip: string) =>
+        app!.inject({ method: 'GET', url: '/users/1', headers: { 'x-forwarded-for': ip } });
+      expect((await from('203.0.113.1')).statusCode).toBe(200);
+      expect((await from('203.0.113.2')).statusCode).toBe(429);
+    });
+
+    it('limits each forwarded client on its own behind a trusted proxy', async () => {
+      app = await createTestApp({ RATE_LIMIT_MAX: '1', TRUST_PROXY: '127.0.0.1' });
+      nock(UPSTREAM).get('/getUserById/1').times(2).reply(200, upstreamUser(1));
+      const from = (ip: string) =>
+        app!.inject({ method: 'GET', url: '/users/1', headers: { 'x-forwarded-for': ip } });
+      expect((await from('203.0.113.1')).statusCode).toBe(200);
+      expect((await from('203.0.113.2')).statusCode).toBe(200);
+      expect((await from('203.0.113.1')).statusCode).toBe(429);
+    });
+  });
+
+  describe('no leaks', () => {
+    it('answers 502 for an upstream body over the size cap instead of buffering it', async () => {
+      app = await createTestApp();
+      nock(UPSTREAM)
+        .get('/getEvents')
+        .reply(200, `[${'"x",'.repeat(300_000)}"x"]`);
+      const response = await app.inject({ method: 'GET', url: '/events' });
+      expect(response.statusCode).toBe(502);
+      expect(response.json().message).toBe('The Event API answered with a malformed body');
+    });
+  });
+});
