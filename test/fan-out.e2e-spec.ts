@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
+import { EventGateway } from '../src/upstream/event-gateway';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
 import { createTestApp, flushIo } from './support/test-app';
 
@@ -65,6 +66,51 @@ describe('fan-out of a user’s events (e2e)', () => {
     const body = (await response).json();
     expect(body.map((event: { id: string }) => event.id)).toEqual(ids);
   });
+
+  it.each([
+    ['true', 1, 50],
+    ['false', 5, 250],
+  ])(
+    'with UPSTREAM_COALESCE_READS=%s, 5 concurrent clients cost %i user and %i event calls',
+    async (coalesce, userCalls, eventCalls) => {
+      app = await createTestApp({ UPSTREAM_COALESCE_READS: coalesce });
+      // Upstream answers are held until all five requests have asked the gateway for the same
+      // thing, so the requests overlap for certain, as concurrent clients' do.
+      const gateway = app.get(EventGateway);
+      const usersRequested = jest.spyOn(gateway, 'getUserById');
+      const eventsRequested = jest.spyOn(gateway, 'getEventById');
+      const held: (() => void)[] = [];
+      let usersAsked = 0;
+      let eventsAsked = 0;
+      nock(UPSTREAM)
+        .persist()
+        .get('/getUserById/2')
+        .reply((_uri, _body, callback) => {
+          usersAsked += 1;
+          held.push(() => callback(null, [200, upstreamUser(2, ids)]));
+        })
+        .get(/^\/getEventById\/\d+$/)
+        .reply((uri, _body, callback) => {
+          eventsAsked += 1;
+          held.push(() => callback(null, [200, upstreamEvent(Number(uri.split('/').pop()), 2)]));
+        });
+      const release = async (until: () => boolean) => {
+        while (!until()) await flushIo();
+        held.splice(0).forEach((answer) => answer());
+      };
+
+      const responses = Promise.all(
+        Array.from({ length: 5 }, () => app!.inject({ method: 'GET', url: '/users/2/events' })),
+      );
+      await release(() => usersRequested.mock.calls.length === 5 && held.length === userCalls);
+      await release(() => eventsRequested.mock.calls.length === 250 && held.length === eventCalls);
+
+      expect((await responses).map((response) => response.json().length)).toEqual([
+        50, 50, 50, 50, 50,
+      ]);
+      expect([usersAsked, eventsAsked]).toEqual([userCalls, eventCalls]);
+    },
+  );
 
   it('never has more than UPSTREAM_MAX_CONCURRENCY calls in flight', async () => {
     app = await createTestApp({ UPSTREAM_MAX_CONCURRENCY: '8' });

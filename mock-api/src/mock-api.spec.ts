@@ -95,6 +95,16 @@ describe('mock Event API', () => {
     expect(await outcomes()).toEqual(first);
   });
 
+  it('counts calls per route on GET /__mock/stats', async () => {
+    const api = createMockApi(quiet);
+    await api.inject({ method: 'GET', url: '/getUserById/1' });
+    await api.inject({ method: 'GET', url: '/getUserById/2' });
+    await api.inject({ method: 'GET', url: '/getUsers' });
+    expect((await api.inject({ method: 'GET', url: '/__mock/stats' })).json()).toEqual({
+      calls: { '/getUserById/:id': 2, '/getUsers': 1 },
+    });
+  });
+
   it('resets its data and cycle on POST /__mock/reset', async () => {
     const api = createMockApi(quiet);
     for (let i = 0; i < 5; i += 1) {

@@ -53,6 +53,14 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
   let data = createSeedData();
   let random = seededRandom(options.seed);
   let addEventCalls = 0;
+  let calls: Record<string, number> = {};
+
+  // Counts every call per route (for benchmarks and demos: GET /__mock/stats).
+  app.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    if (!route.startsWith('/__mock')) calls[route] = (calls[route] ?? 0) + 1;
+    done();
+  });
 
   /** Drops the connection without an answer, as the real upstream sometimes does. */
   const maybeDropConnection = (request: FastifyRequest, reply: FastifyReply): boolean => {
@@ -124,8 +132,12 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
     data = createSeedData();
     random = seededRandom(options.seed);
     addEventCalls = 0;
+    calls = {};
     return { reset: true };
   });
+
+  /** Not part of the real API: how many calls each route has had since start or reset. */
+  app.get('/__mock/stats', () => ({ calls }));
 
   return app;
 }

@@ -16,6 +16,7 @@ export const upstreamConfig = registerAs('upstream', () => {
     timeoutMs: env.UPSTREAM_TIMEOUT_MS,
     maxConcurrency: env.UPSTREAM_MAX_CONCURRENCY,
     retryDelayMs: env.UPSTREAM_RETRY_DELAY_MS,
+    coalesceReads: env.UPSTREAM_COALESCE_READS,
   };
 });
 

@@ -1,5 +1,7 @@
 import { parseTrustProxy } from './configuration';
-import { InvalidEnvironmentError, validateEnvironment } from './environment';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnvironmentVariables, InvalidEnvironmentError, validateEnvironment } from './environment';
 
 describe('validateEnvironment', () => {
   it('fills in every default from DESIGN.md', () => {
@@ -11,6 +13,7 @@ describe('validateEnvironment', () => {
       UPSTREAM_TIMEOUT_MS: 3000,
       UPSTREAM_MAX_CONCURRENCY: 64,
       UPSTREAM_RETRY_DELAY_MS: 100,
+      UPSTREAM_COALESCE_READS: true,
       CIRCUIT_BREAKER_FAILURE_THRESHOLD: 3,
       CIRCUIT_BREAKER_FAILURE_WINDOW_MS: 30000,
       CIRCUIT_BREAKER_RESET_TIMEOUT_MS: 10000,
@@ -95,5 +98,25 @@ describe('parseTrustProxy', () => {
   it('reads a number as that many trusted hops', () => {
     const trust = parseTrustProxy('2') as (address: string, hop: number) => boolean;
     expect([0, 1, 2].map((hop) => trust('10.0.0.1', hop))).toEqual([true, true, false]);
+  });
+});
+
+describe('.env.example', () => {
+  const example = Object.fromEntries(
+    readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+
+  it('lists every variable the gateway reads, with its real default', () => {
+    const defaults = { ...new EnvironmentVariables() } as Record<string, unknown>;
+    for (const [name, value] of Object.entries(defaults)) {
+      expect([name, example[name]]).toEqual([name, String(value)]);
+    }
+  });
+
+  it('is itself a valid configuration', () => {
+    expect(() => validateEnvironment(example)).not.toThrow();
   });
 });

@@ -63,6 +63,10 @@ export class EnvironmentVariables {
   @Max(10_000)
   readonly UPSTREAM_RETRY_DELAY_MS: number = 100;
 
+  @Transform(toBoolean)
+  @IsBoolean()
+  readonly UPSTREAM_COALESCE_READS: boolean = true;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)

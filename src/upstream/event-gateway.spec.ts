@@ -142,6 +142,32 @@ describe('EventGateway', () => {
     );
   });
 
+  describe('coalescing identical reads', () => {
+    it('shares one upstream call between identical reads in flight', async () => {
+      const scope = nock(UPSTREAM).get('/getUserById/1').reply(200, upstreamUser(1));
+      const [first, second] = await Promise.all([
+        gateway.getUserById('1'),
+        gateway.getUserById('1'),
+      ]);
+      expect(first).toEqual(second);
+      expect(scope.isDone()).toBe(true);
+    });
+
+    it('does not cache: a read after the first finished calls the upstream again', async () => {
+      const scope = nock(UPSTREAM).get('/getUserById/1').times(2).reply(200, upstreamUser(1));
+      await gateway.getUserById('1');
+      await gateway.getUserById('1');
+      expect(scope.isDone()).toBe(true);
+    });
+
+    it('shares a failure too, and the next read tries again', async () => {
+      nock(UPSTREAM).get('/getUsers').times(2).reply(500).get('/getUsers').reply(200, []);
+      const results = await Promise.allSettled([gateway.getUsers(), gateway.getUsers()]);
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+      await expect(gateway.getUsers()).resolves.toEqual([]);
+    });
+  });
+
   describe('getEventsByIds', () => {
     it('fetches each distinct id once and keeps first-seen order', async () => {
       const scope = nock(UPSTREAM)

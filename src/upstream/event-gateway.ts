@@ -37,6 +37,7 @@ import { UpstreamError, UpstreamHttpError } from './upstream.errors';
 @Injectable()
 export class EventGateway implements OnApplicationShutdown {
   private readonly detachBreaker: () => void;
+  private readonly inFlightReads = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly http: HttpService,
@@ -78,8 +79,11 @@ export class EventGateway implements OnApplicationShutdown {
 
   /** The event, or `null` when the upstream has none. Takes about 500 ms upstream. */
   async getEventById(id: string, ownerId?: string): Promise<Event | null> {
-    return this.readOptional('getEventById', `/getEventById/${segment(id)}`, (data) =>
-      parseEvent(data, id, ownerId),
+    return this.readOptional(
+      'getEventById',
+      `/getEventById/${segment(id)}`,
+      (data) => parseEvent(data, id, ownerId),
+      ownerId,
     );
   }
 
@@ -112,9 +116,15 @@ export class EventGateway implements OnApplicationShutdown {
     operation: string,
     path: string,
     parse: (data: unknown) => T,
+    variant = '',
   ): Promise<T | null> {
     try {
-      return await this.read(operation, path, (data) => (isAbsentBody(data) ? null : parse(data)));
+      return await this.read(
+        operation,
+        path,
+        (data) => (isAbsentBody(data) ? null : parse(data)),
+        variant,
+      );
     } catch (error) {
       if (error instanceof UpstreamHttpError && error.upstreamStatus === 404) return null;
       throw error;
@@ -122,7 +132,34 @@ export class EventGateway implements OnApplicationShutdown {
   }
 
   /** A GET through the read breaker, retried once after a short jittered pause when retryable. */
-  private async read<T>(operation: string, path: string, parse: (data: unknown) => T): Promise<T> {
+  /**
+   * A GET through the read breaker. Identical reads already in flight (from any request) share one
+   * upstream call instead of starting another: a popular user's 50 events cost the upstream 50
+   * calls however many clients ask at once. `variant` separates reads whose parsing differs.
+   */
+  private read<T>(
+    operation: string,
+    path: string,
+    parse: (data: unknown) => T,
+    variant = '',
+  ): Promise<T> {
+    if (!this.config.coalesceReads) return this.readWithRetry(operation, path, parse);
+    const key = `${path}#${variant}`;
+    const inFlight = this.inFlightReads.get(key);
+    if (inFlight) return inFlight as Promise<T>;
+    const read = this.readWithRetry(operation, path, parse).finally(() =>
+      this.inFlightReads.delete(key),
+    );
+    this.inFlightReads.set(key, read);
+    return read;
+  }
+
+  /** One read, retried once after a short jittered pause when the failure is retryable. */
+  private async readWithRetry<T>(
+    operation: string,
+    path: string,
+    parse: (data: unknown) => T,
+  ): Promise<T> {
     const attempt = () =>
       this.send(operation, READ_BREAKER, parse, (config) => this.http.get<T>(path, config));
     try {

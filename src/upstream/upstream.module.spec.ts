@@ -11,7 +11,13 @@ describe('createCircuitBreakerRegistry', () => {
     write: { failureThreshold: 3, windowMs: 30_000 },
     read: { failureRate: 0.5, minimumCalls: 20, windowMs: 10_000 },
   };
-  const upstream = { baseUrl: 'http://x', timeoutMs: 3000, maxConcurrency: 64, retryDelayMs: 100 };
+  const upstream = {
+    baseUrl: 'http://x',
+    timeoutMs: 3000,
+    maxConcurrency: 64,
+    retryDelayMs: 100,
+    coalesceReads: true,
+  };
 
   afterEach(() => jest.restoreAllMocks());
 
