@@ -30,7 +30,7 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     const op = operation(method, path);
     expect(op).toBeDefined();
     expect(Boolean(op.deprecated)).toBe(deprecated);
-    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['502', '503', '504']));
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['429', '502', '503', '504']));
     expect(op.responses['503'].headers['Retry-After']).toBeDefined();
   });
 
@@ -54,7 +54,9 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
 
   it('documents the create body with its rules, and the 201, 400 and 422 answers', () => {
     const create = operation('post', '/events');
-    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '422']));
+    expect(Object.keys(create.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '413', '415', '422']),
+    );
     expect(Object.keys(operation('post', '/addEvent').responses)).toEqual(
       expect.arrayContaining(['200', '400', '422']),
     );

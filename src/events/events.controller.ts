@@ -10,7 +10,9 @@ import {
 import type { FastifyReply } from 'fastify';
 import {
   ApiBadRequestResponse,
+  ApiJsonBodyResponses,
   ApiNotFoundResponse,
+  ApiRateLimitedResponse,
   ApiUpstreamErrorResponses,
 } from '../common/api-error-responses.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
@@ -28,6 +30,7 @@ const UNKNOWN_OWNER = {
 
 @ApiTags('Events')
 @ApiUpstreamErrorResponses()
+@ApiRateLimitedResponse()
 @Controller()
 export class EventsController {
   constructor(private readonly events: EventsService) {}
@@ -93,6 +96,7 @@ export class EventsController {
   })
   @ApiBadRequestResponse('Invalid body (see `message` for every rule broken)')
   @ApiResponse(UNKNOWN_OWNER)
+  @ApiJsonBodyResponses()
   async createEvent(
     @Body() body: CreateEventDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -108,6 +112,7 @@ export class EventsController {
   @ApiOkResponse({ type: EventDto })
   @ApiBadRequestResponse('Invalid body (see `message` for every rule broken)')
   @ApiResponse(UNKNOWN_OWNER)
+  @ApiJsonBodyResponses()
   createEventLegacy(@Body() body: CreateEventDto): Promise<Event> {
     return this.events.createEvent(body);
   }

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
+  ApiRateLimitedResponse,
   ApiUpstreamErrorResponses,
 } from '../common/api-error-responses.decorator';
 import { IdParams } from '../common/dto/id-params.dto';
@@ -12,6 +13,7 @@ import { UsersService } from './users.service';
 
 @ApiTags('Users')
 @ApiUpstreamErrorResponses()
+@ApiRateLimitedResponse()
 @Controller()
 export class UsersController {
   constructor(private readonly users: UsersService) {}
