@@ -22,9 +22,9 @@ export function toUpstreamError(error: unknown, timeoutMs: number): Error {
     return isTimeoutReason(signal?.reason) ? new UpstreamTimeoutError(timeoutMs) : (error as Error);
   }
   if (isAxiosError(error)) {
-    if (error.code === 'ETIMEDOUT' || error.code === 'ECONNABORTED') {
-      return new UpstreamTimeoutError(timeoutMs);
-    }
+    // With `transitional.clarifyTimeoutError` axios reports its own timeout as ETIMEDOUT
+    // (ECONNABORTED then means the exchange was cut short: a network failure).
+    if (error.code === 'ETIMEDOUT') return new UpstreamTimeoutError(timeoutMs);
     if (error.response) return new UpstreamHttpError(error.response.status);
     if (/maxContentLength|maxBodyLength/.test(error.message)) {
       return new UpstreamMalformedResponseError('body larger than the allowed size');
