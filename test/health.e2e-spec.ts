@@ -116,7 +116,8 @@ describe('health and readiness (e2e)', () => {
 
   describe('graceful shutdown', () => {
     it('fails readiness first, lets the in-flight request finish, then refuses connections', async () => {
-      app = await createTestApp({ SHUTDOWN_DRAIN_MS: '300' });
+      // The drain only has to outlast one local readiness request; 1.5 s leaves room on a busy machine.
+      app = await createTestApp({ SHUTDOWN_DRAIN_MS: '1500' });
       await app.listen(0, '127.0.0.1');
       const base = await app.getUrl();
       let answerUpstream: (() => void) | undefined;

@@ -238,5 +238,5 @@ describe('CircuitBreaker against a reference model', () => {
       ),
       { numRuns: 3_000 },
     );
-  });
+  }, 60_000);
 });
