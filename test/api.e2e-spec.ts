@@ -1,11 +1,15 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
-import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
+import {
+  guardUpstream,
+  networkError,
+  UPSTREAM,
+  upstreamEvent,
+  upstreamUser,
+} from '../src/testing/nock-upstream';
 import { createTestApp } from './support/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-const networkError = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 
 /** Every error answer has this shape; `requestId` equals the echoed correlation header. */
 function expectErrorShape(

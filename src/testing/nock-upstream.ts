@@ -48,3 +48,10 @@ export const upstreamEvent = (id: number | string, userId: number, name = `Event
   userId,
   details: `Details of ${id}`,
 });
+
+/**
+ * A connection reset, for `replyWithError`. It must be an Error instance: nock 14 never settles
+ * the request when given a plain object.
+ */
+export const networkError = () =>
+  Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });

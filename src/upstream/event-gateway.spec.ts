@@ -4,7 +4,13 @@ import { ClsModule } from 'nestjs-cls';
 import nock from 'nock';
 import { circuitBreakerConfig, upstreamConfig } from '../config/configuration';
 import { MetricsModule } from '../metrics/metrics.module';
-import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../testing/nock-upstream';
+import {
+  guardUpstream,
+  networkError,
+  UPSTREAM,
+  upstreamEvent,
+  upstreamUser,
+} from '../testing/nock-upstream';
 import { CircuitBreakerRegistry } from './circuit-breaker/circuit-breaker.registry';
 import { READ_BREAKER, WRITE_BREAKER } from './circuit-breaker-names';
 import { EventGateway } from './event-gateway';
@@ -16,8 +22,6 @@ import {
 } from './upstream.errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-const networkError = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 
 describe('EventGateway', () => {
   const upstream = guardUpstream();

@@ -5,7 +5,7 @@ import { CircuitBreaker } from './circuit-breaker';
 import { CircuitOpenError } from './circuit-breaker.errors';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { CircuitState } from './circuit-state';
-import { guardUpstream } from '../../testing/nock-upstream';
+import { guardUpstream, networkError } from '../../testing/nock-upstream';
 import { FakeClock } from './testing/fake-clock';
 import { CountInWindowPolicy } from './trip-policies';
 
@@ -72,9 +72,7 @@ describe('attachCircuitBreaker', () => {
 
   it('reports a network error as a failure', async () => {
     const { breaker, get } = setup();
-    nock(BASE)
-      .get('/reset')
-      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    nock(BASE).get('/reset').replyWithError(networkError());
     await expect(get('/reset')).rejects.toThrow();
     expect(breaker.snapshot().totals.failures).toBe(1);
   });
