@@ -2,6 +2,7 @@ import { NotFoundException, UnprocessableEntityException } from '@nestjs/common'
 import type { EventGateway } from '../upstream/event-gateway';
 import { strictMock } from '../testing/strict-mock';
 import { UpstreamHttpError } from '../upstream/upstream.errors';
+import type { CreateEventDto } from './dto/create-event.dto';
 import { EventsService } from './events.service';
 
 describe('EventsService', () => {
@@ -55,6 +56,16 @@ describe('EventsService', () => {
         new EventsService(gateway).createEvent({ name: 'Offsite', userId: '1' }),
       ).resolves.toBe(created);
       expect(gateway.addEvent).toHaveBeenCalledWith({ name: 'Offsite', userId: '1' });
+    });
+
+    it('drops details: null rather than sending it upstream', async () => {
+      const gateway = strictMock<EventGateway>({
+        getUserById: jest.fn().mockResolvedValue(owner),
+        addEvent: jest.fn().mockResolvedValue({ id: 'uuid', name: 'x', userId: '1' }),
+      });
+      const input = { name: 'x', userId: '1', details: null } as unknown as CreateEventDto;
+      await new EventsService(gateway).createEvent(input);
+      expect(gateway.addEvent).toHaveBeenCalledWith({ name: 'x', userId: '1' });
     });
 
     it('answers 422 for an unknown owner and sends nothing upstream', async () => {

@@ -35,7 +35,8 @@ export class EventsService {
     return this.gateway.addEvent({
       name: input.name,
       userId: input.userId,
-      ...(input.details === undefined ? {} : { details: input.details }),
+      // `details: null` is allowed in (optional) but never sent on: the event simply has none.
+      ...(input.details == null ? {} : { details: input.details }),
     });
   }
 }
