@@ -59,7 +59,6 @@ export class EventsController {
   }
 
   @Get('users/:id/events')
-  @ApiTags('Users')
   @ApiOperation({
     summary: "List a user's events",
     description:
@@ -73,7 +72,6 @@ export class EventsController {
   }
 
   @Get('getEventsByUserId/:id')
-  @ApiTags('Users')
   @ApiOperation({
     summary: "List a user's events (legacy path: use GET /users/{id}/events)",
     deprecated: true,
