@@ -62,11 +62,8 @@ class LogDestinationModule {}
           // Evaluated again when the request finishes, once Fastify has matched the route.
           customProps: (req) => (req.routeTemplate ? { route: req.routeTemplate } : {}),
           serializers: {
-            req: (req: RawRequestWithRoute) => ({
-              method: req.method,
-              url: req.url,
-              route: req.routeTemplate,
-            }),
+            // The route is a top-level `route` (customProps): at serialisation time it is not known.
+            req: (req: RawRequestWithRoute) => ({ method: req.method, url: req.url }),
             res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
           },
           autoLogging: {
