@@ -4,14 +4,13 @@ import { SkipThrottle } from '@nestjs/throttler';
 import {
   HealthCheck,
   HealthCheckService,
-  HealthIndicatorService,
   MemoryHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
-import { ShutdownState } from './shutdown-state';
+import { ShutdownHealthIndicator } from './shutdown.health';
 
 /** Liveness fails only when the heap is nearly exhausted: a generous limit, never the upstream. */
 const HEAP_LIMIT_BYTES = Math.floor(getHeapStatistics().heap_size_limit * 0.95);
@@ -24,8 +23,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly memory: MemoryHealthIndicator,
     private readonly breakers: CircuitBreakerHealthIndicator,
-    private readonly shutdown: ShutdownState,
-    private readonly indicators: HealthIndicatorService,
+    private readonly lifecycle: ShutdownHealthIndicator,
   ) {}
 
   @Get('health')
@@ -47,12 +45,7 @@ export class HealthController {
   @HealthCheck()
   readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     return this.run(reply, [
-      () => {
-        const lifecycle = this.indicators.check('lifecycle');
-        return this.shutdown.isShuttingDown
-          ? lifecycle.down({ message: 'shutting down' })
-          : lifecycle.up();
-      },
+      () => this.lifecycle.check('lifecycle'),
       () => this.breakers.check('circuitBreakers'),
     ]);
   }

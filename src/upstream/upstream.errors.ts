@@ -7,10 +7,6 @@ export abstract class UpstreamError extends Error {
   abstract readonly retryable: boolean;
   /** Whether the breaker counts this as a failure of the upstream. */
   abstract readonly breakerFailure: boolean;
-
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** The upstream answered with a status the gateway cannot use (5xx, unexpected 4xx or 3xx). */
