@@ -20,6 +20,36 @@ export default tseslint.config(
     },
   },
   {
+    // The circuit breaker core stays plain TypeScript: no framework, HTTP client or server, and
+    // nothing from the rest of the gateway (adapters live with the code that owns the calls).
+    files: ['src/circuit-breaker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@nestjs/*',
+                'axios',
+                'axios/*',
+                'fastify',
+                'fastify/*',
+                '@fastify/*',
+                'rxjs',
+              ],
+              message: 'The circuit breaker core must not depend on a framework or HTTP library.',
+            },
+            {
+              group: ['../*', '!../clock', '!../circuit-breaker', '!../circuit-state'],
+              message: 'The circuit breaker core must not import the rest of the gateway.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { ...globals.node } },

@@ -1,35 +1,34 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { configureApp, createFastifyAdapter } from './app.setup';
 import { InvalidEnvironmentError } from './config/environment';
+import { loadConfig, loadDotEnvFile, type GatewayConfig } from './config/gateway-config';
+import { configureApp } from './server/configure-app';
+import { createFastifyAdapter } from './server/fastify-adapter';
 
 const logger = new Logger('Bootstrap');
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
-    abortOnError: false,
-    bufferLogs: true,
-  });
+  loadDotEnvFile();
+  const config = loadConfig(process.env);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createFastifyAdapter(config),
+    { abortOnError: false, bufferLogs: true },
+  );
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
-  await configureApp(app);
-  const config = app.get(ConfigService);
-  const port = config.getOrThrow<number>('app.port');
-  closeOnSignals(
-    app,
-    config.getOrThrow<number>('health.shutdownDrainMs') +
-      config.getOrThrow<number>('health.shutdownTimeoutMs'),
-  );
+  await configureApp(app, config);
+  closeOnSignals(app, config);
+  const { port } = config.app;
   await app.listen(port, '0.0.0.0');
   logger.log(
     `Event gateway on http://localhost:${port} (Swagger UI: http://localhost:${port}/docs)`,
   );
-  logger.log(`Upstream Event API: ${config.getOrThrow<string>('upstream.baseUrl')}`);
+  logger.log(`Upstream Event API: ${config.upstream.baseUrl}`);
 }
 
 /**
@@ -37,7 +36,8 @@ async function bootstrap(): Promise<void> {
  * drain delay, then closes and lets in-flight requests finish; the process then exits 0 on its own.
  * If that takes longer than drain + timeout, it exits 1. A second signal exits at once.
  */
-function closeOnSignals(app: NestFastifyApplication, deadlineMs: number): void {
+function closeOnSignals(app: NestFastifyApplication, config: GatewayConfig): void {
+  const deadlineMs = config.health.shutdownDrainMs + config.health.shutdownTimeoutMs;
   let closing = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (closing) {

@@ -1,36 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
+import { CircuitBreakerRegistry, CircuitState } from '../src/circuit-breaker';
+import { READ_BREAKER, WRITE_BREAKER } from '../src/event-api/circuit-breakers';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
-import { CircuitBreakerRegistry } from '../src/upstream/circuit-breaker/circuit-breaker.registry';
-import { CircuitState } from '../src/upstream/circuit-breaker/circuit-state';
-import { READ_BREAKER, WRITE_BREAKER } from '../src/upstream/circuit-breaker-names';
-import { createTestApp, flushIo } from './support/test-app';
-
-// The breaker reads Date.now(). Only Date is faked: I/O, timers and nock run for real, and the
-// test moves the wall clock past the open wait instead of sleeping through it.
-const FAKE_DATE_ONLY: Parameters<typeof jest.useFakeTimers>[0] = {
-  doNotFake: [
-    'hrtime',
-    'nextTick',
-    'performance',
-    'queueMicrotask',
-    'requestAnimationFrame',
-    'cancelAnimationFrame',
-    'requestIdleCallback',
-    'cancelIdleCallback',
-    'setImmediate',
-    'clearImmediate',
-    'setInterval',
-    'clearInterval',
-    'setTimeout',
-    'clearTimeout',
-  ],
-};
-
-const WAIT_MS = 10_000;
+import { flushIo, useTestApp } from './support/test-app';
 
 describe('circuit breaker (e2e, nock upstream)', () => {
   const upstream = guardUpstream();
+  // The breakers measure time on the test's FakeClock: waits are stepped over, never slept through.
+  const gateway = useTestApp();
   let app: NestFastifyApplication;
   let registry: CircuitBreakerRegistry;
 
@@ -43,18 +21,17 @@ describe('circuit breaker (e2e, nock upstream)', () => {
     });
 
   beforeEach(async () => {
-    jest.useFakeTimers(FAKE_DATE_ONLY);
-    app = await createTestApp({ UPSTREAM_TIMEOUT_MS: '200' });
+    app = await gateway.start({ UPSTREAM_TIMEOUT_MS: '200' });
     registry = app.get(CircuitBreakerRegistry);
     // The owner check before each write: a healthy read.
     nock(UPSTREAM).persist().get('/getUserById/1').reply(200, upstreamUser(1));
   });
 
-  afterEach(async () => {
-    upstream.assertNoUnmatchedRequests();
-    await app.close();
-    jest.useRealTimers();
-  });
+  afterEach(() => upstream.assertNoUnmatchedRequests());
+
+  /** Moves the breakers' clock to the end of the write breaker's open wait. */
+  const waitOutWriteBreaker = () =>
+    gateway.clock.advance(registry.get(WRITE_BREAKER).snapshot().retryAfterMs);
 
   /** The upstream's addEvent cycle: 5 successes, then 503 (10 of them in the real cycle). */
   function stubAddEventCycle() {
@@ -90,6 +67,7 @@ describe('circuit breaker (e2e, nock upstream)', () => {
       statusCode: 503,
       success: false,
       error: 'Service temporarily unavailable',
+      code: 'CIRCUIT_OPEN',
       message: 'Event service is currently experiencing issues. Please try again later.',
       retryAfter,
       circuitBreakerState: 'OPEN',
@@ -105,9 +83,18 @@ describe('circuit breaker (e2e, nock upstream)', () => {
     expect(untouched.isDone()).toBe(false);
   });
 
+  it('refuses creates while the write breaker is open without any upstream call, not even the owner check', async () => {
+    await openWriteBreaker();
+    nock.cleanAll(); // from here, any upstream call at all is unmatched and fails the test
+    for (const url of ['/events', '/addEvent']) {
+      for (let i = 0; i < 20; i += 1) expect((await addEvent(url)).statusCode).toBe(503);
+    }
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it('lets a single probe through after the wait, and a successful probe closes the breaker', async () => {
     await openWriteBreaker();
-    jest.setSystemTime(Date.now() + WAIT_MS);
+    waitOutWriteBreaker();
     const probe = nock(UPSTREAM).post('/addEvent').reply(200, { success: true });
     expect((await addEvent()).statusCode).toBe(200);
     expect(probe.isDone()).toBe(true);
@@ -119,7 +106,7 @@ describe('circuit breaker (e2e, nock upstream)', () => {
 
   it('with 6 concurrent calls in half-open, exactly one reaches the upstream', async () => {
     await openWriteBreaker();
-    jest.setSystemTime(Date.now() + WAIT_MS);
+    waitOutWriteBreaker();
     let probeCalls = 0;
     let answerProbe: (() => void) | undefined;
     nock(UPSTREAM)
@@ -150,7 +137,7 @@ describe('circuit breaker (e2e, nock upstream)', () => {
 
   it('a failed probe reopens the breaker for twice as long', async () => {
     await openWriteBreaker();
-    jest.setSystemTime(Date.now() + WAIT_MS);
+    waitOutWriteBreaker();
     nock(UPSTREAM).post('/addEvent').reply(503, { success: false });
     expect((await addEvent()).statusCode).toBe(502);
     const rejected = await addEvent();

@@ -40,6 +40,7 @@ describe('unknown errors (e2e)', () => {
     expect(response.json()).toEqual({
       statusCode: 500,
       error: 'Internal Server Error',
+      code: 'INTERNAL_ERROR',
       message: 'Internal server error',
       requestId: 'leak-1',
     });

@@ -1,8 +1,7 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
-import { EventGateway } from '../src/upstream/event-gateway';
+import { EventApiClient } from '../src/event-api/event-api.client';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
-import { createTestApp, flushIo } from './support/test-app';
+import { flushIo, useTestApp } from './support/test-app';
 
 const ids = Array.from({ length: 50 }, (_, i) => String(100 + i));
 
@@ -42,15 +41,12 @@ function holdEventAnswers() {
 
 describe('fan-out of a user’s events (e2e)', () => {
   const upstream = guardUpstream();
-  let app: NestFastifyApplication | undefined;
+  const gateway = useTestApp();
 
-  afterEach(async () => {
-    upstream.assertNoUnmatchedRequests();
-    await app?.close();
-  });
+  afterEach(() => upstream.assertNoUnmatchedRequests());
 
   it('makes 50 upstream calls in parallel for 50 event ids, each once', async () => {
-    app = await createTestApp();
+    const app = await gateway.start();
     nock(UPSTREAM)
       .get('/getUserById/2')
       .reply(200, upstreamUser(2, [...ids, ids[0], ids[1]]));
@@ -73,12 +69,12 @@ describe('fan-out of a user’s events (e2e)', () => {
   ])(
     'with UPSTREAM_COALESCE_READS=%s, 5 concurrent clients cost %i user and %i event calls',
     async (coalesce, userCalls, eventCalls) => {
-      app = await createTestApp({ UPSTREAM_COALESCE_READS: coalesce });
+      const app = await gateway.start({ UPSTREAM_COALESCE_READS: coalesce });
       // Upstream answers are held until all five requests have asked the gateway for the same
       // thing, so the requests overlap for certain, as concurrent clients' do.
-      const gateway = app.get(EventGateway);
-      const usersRequested = jest.spyOn(gateway, 'getUserById');
-      const eventsRequested = jest.spyOn(gateway, 'getEventById');
+      const client = app.get(EventApiClient);
+      const usersRequested = jest.spyOn(client, 'getUserById');
+      const eventsRequested = jest.spyOn(client, 'getEventById');
       const held: (() => void)[] = [];
       let usersAsked = 0;
       let eventsAsked = 0;
@@ -100,7 +96,7 @@ describe('fan-out of a user’s events (e2e)', () => {
       };
 
       const responses = Promise.all(
-        Array.from({ length: 5 }, () => app!.inject({ method: 'GET', url: '/users/2/events' })),
+        Array.from({ length: 5 }, () => app.inject({ method: 'GET', url: '/users/2/events' })),
       );
       await release(() => usersRequested.mock.calls.length === 5 && held.length === userCalls);
       await release(() => eventsRequested.mock.calls.length === 250 && held.length === eventCalls);
@@ -113,7 +109,7 @@ describe('fan-out of a user’s events (e2e)', () => {
   );
 
   it('never has more than UPSTREAM_MAX_CONCURRENCY calls in flight', async () => {
-    app = await createTestApp({ UPSTREAM_MAX_CONCURRENCY: '8' });
+    const app = await gateway.start({ UPSTREAM_MAX_CONCURRENCY: '8' });
     nock(UPSTREAM).get('/getUserById/2').reply(200, upstreamUser(2, ids));
     const events = holdEventAnswers();
     let finished = false;

@@ -1,40 +1,34 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
 import { ShutdownState } from '../src/health/shutdown-state';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
-import { CircuitBreakerRegistry } from '../src/upstream/circuit-breaker/circuit-breaker.registry';
-import { READ_BREAKER, WRITE_BREAKER } from '../src/upstream/circuit-breaker-names';
+import { CircuitBreakerRegistry } from '../src/circuit-breaker';
+import { READ_BREAKER, WRITE_BREAKER } from '../src/event-api/circuit-breakers';
 import { failCalls } from './support/breakers';
-import { createTestApp, flushIo } from './support/test-app';
+import { createTestApp, flushIo, useTestApp } from './support/test-app';
 
 describe('health and readiness (e2e)', () => {
   const upstream = guardUpstream();
-  let app: NestFastifyApplication | undefined;
+  const gateway = useTestApp();
 
-  afterEach(async () => {
-    upstream.assertNoUnmatchedRequests();
-    await app?.close();
-    app = undefined;
-    jest.useRealTimers();
-  });
+  afterEach(() => upstream.assertNoUnmatchedRequests());
 
-  const get = (url: string) => app!.inject({ method: 'GET', url });
+  const get = (url: string) => gateway.app.inject({ method: 'GET', url });
   const openBreaker = (name: string) => {
-    const breaker = app!.get(CircuitBreakerRegistry).get(name);
+    const breaker = gateway.app.get(CircuitBreakerRegistry).get(name);
     failCalls(breaker, name === READ_BREAKER ? 20 : 3);
     return breaker;
   };
 
   describe('GET /health (liveness)', () => {
     it('is up', async () => {
-      app = await createTestApp();
+      await gateway.start();
       const response = await get('/health');
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({ status: 'ok', details: { heap: { status: 'up' } } });
     });
 
     it('stays up with every breaker open: an upstream outage must not restart pods', async () => {
-      app = await createTestApp({ READINESS_FAIL_ON_OPEN_CIRCUIT: 'true' });
+      await gateway.start({ READINESS_FAIL_ON_OPEN_CIRCUIT: 'true' });
       openBreaker(READ_BREAKER);
       openBreaker(WRITE_BREAKER);
       expect((await get('/health')).statusCode).toBe(200);
@@ -43,7 +37,7 @@ describe('health and readiness (e2e)', () => {
 
   describe('GET /ready (readiness)', () => {
     it('is up and lists every breaker while all are closed', async () => {
-      app = await createTestApp();
+      await gateway.start();
       const response = await get('/ready');
       expect(response.statusCode).toBe(200);
       const body = response.json();
@@ -70,7 +64,7 @@ describe('health and readiness (e2e)', () => {
     });
 
     it('is degraded but still ready (200) with an OPEN breaker', async () => {
-      app = await createTestApp();
+      await gateway.start();
       openBreaker(WRITE_BREAKER);
       const response = await get('/ready');
       expect(response.statusCode).toBe(200);
@@ -88,7 +82,7 @@ describe('health and readiness (e2e)', () => {
     });
 
     it('fails with 503 for an OPEN breaker when READINESS_FAIL_ON_OPEN_CIRCUIT=true', async () => {
-      app = await createTestApp({ READINESS_FAIL_ON_OPEN_CIRCUIT: 'true' });
+      await gateway.start({ READINESS_FAIL_ON_OPEN_CIRCUIT: 'true' });
       openBreaker(WRITE_BREAKER);
       const response = await get('/ready');
       expect(response.statusCode).toBe(503);
@@ -99,12 +93,9 @@ describe('health and readiness (e2e)', () => {
     });
 
     it('is degraded, not failed, for a HALF_OPEN breaker even with READINESS_FAIL_ON_OPEN_CIRCUIT=true', async () => {
-      jest.useFakeTimers({
-        doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'queueMicrotask'],
-      });
-      app = await createTestApp({ READINESS_FAIL_ON_OPEN_CIRCUIT: 'true' });
+      await gateway.start({ READINESS_FAIL_ON_OPEN_CIRCUIT: 'true' });
       openBreaker(WRITE_BREAKER);
-      jest.setSystemTime(Date.now() + 10_000);
+      gateway.clock.advance(10_000);
       const response = await get('/ready');
       expect(response.statusCode).toBe(200);
       expect(response.json().details.circuitBreakers.breakers[WRITE_BREAKER].state).toBe(
@@ -117,7 +108,8 @@ describe('health and readiness (e2e)', () => {
   describe('graceful shutdown', () => {
     it('fails readiness first, lets the in-flight request finish, then refuses connections', async () => {
       // The drain only has to outlast one local readiness request; 1.5 s leaves room on a busy machine.
-      app = await createTestApp({ SHUTDOWN_DRAIN_MS: '1500' });
+      // Its own app: the test closes it itself.
+      const app = await createTestApp({ SHUTDOWN_DRAIN_MS: '1500' });
       await app.listen(0, '127.0.0.1');
       const base = await app.getUrl();
       let answerUpstream: (() => void) | undefined;
@@ -147,7 +139,6 @@ describe('health and readiness (e2e)', () => {
       answerUpstream();
       expect(await (await slow).json()).toMatchObject({ id: '1' });
       await closing;
-      app = undefined;
       expect(events).toEqual(['ready 503', 'slow request 200', 'closed']);
       await expect(fetch(`${base}/health`)).rejects.toThrow();
     });

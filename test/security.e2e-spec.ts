@@ -115,6 +115,7 @@ describe('security (e2e)', () => {
       expect(limited.json()).toEqual({
         statusCode: 429,
         error: 'Too Many Requests',
+        code: 'RATE_LIMITED',
         message: 'Too many requests: retry after the number of seconds in Retry-After',
         requestId: limited.headers['x-correlation-id'],
       });

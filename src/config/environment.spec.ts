@@ -1,10 +1,10 @@
-import { parseTrustProxy } from './configuration';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentVariables, InvalidEnvironmentError, validateEnvironment } from './environment';
+import { loadConfig, parseTrustProxy } from './gateway-config';
 
 describe('validateEnvironment', () => {
-  it('fills in every default from DESIGN.md', () => {
+  it('fills in every documented default', () => {
     expect({ ...validateEnvironment({}) }).toEqual({
       PORT: 3000,
       NODE_ENV: 'development',
@@ -83,6 +83,18 @@ describe('validateEnvironment', () => {
         CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: '1000',
       }),
     ).toThrow(/CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS must be at least/);
+  });
+});
+
+describe('loadConfig', () => {
+  it('groups the validated settings', () => {
+    const config = loadConfig({
+      EVENT_API_BASE_URL: 'http://api.test//',
+      CORS_ORIGINS: 'http://a.test, http://b.test',
+    });
+    expect(config.upstream.baseUrl).toBe('http://api.test');
+    expect(config.security.corsOrigins).toEqual(['http://a.test', 'http://b.test']);
+    expect(config.circuitBreaker.write).toEqual({ failureThreshold: 3, windowMs: 30_000 });
   });
 });
 

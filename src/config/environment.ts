@@ -173,7 +173,9 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
  * Validates the environment and fills in defaults. Empty strings count as unset, so `PORT=` in a
  * `.env` file means "use the default" rather than "invalid".
  */
-export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+export function validateEnvironment(
+  raw: Readonly<Record<string, string | undefined>>,
+): EnvironmentVariables {
   const defined = Object.fromEntries(
     Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
   );

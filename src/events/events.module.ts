@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { UpstreamModule } from '../upstream/upstream.module';
+import { EventApiModule } from '../event-api/event-api.module';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
 
 @Module({
-  imports: [UpstreamModule],
+  imports: [EventApiModule],
   controllers: [EventsController],
   providers: [EventsService],
+  exports: [EventsService],
 })
 export class EventsModule {}

@@ -1,86 +1,99 @@
-import { NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import type { EventGateway } from '../upstream/event-gateway';
+import { ApiError } from '../common/errors/api-error';
+import type { EventApiClient } from '../event-api/event-api.client';
+import { UpstreamHttpError } from '../event-api/event-api.errors';
 import { strictMock } from '../testing/strict-mock';
-import { UpstreamHttpError } from '../upstream/upstream.errors';
 import type { CreateEventDto } from './dto/create-event.dto';
 import { EventsService } from './events.service';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 describe('EventsService', () => {
-  const owner = { id: '1', name: 'Ada', events: ['2', '1', '9', '2'] };
-  const event = (id: string) => ({ id, name: `E${id}`, userId: '1' });
-
-  describe('getEventsForUser', () => {
-    it("returns the user's events in the user's order, leaving out ids the upstream lost", async () => {
-      const gateway = strictMock<EventGateway>({
-        getUserById: jest.fn().mockResolvedValue(owner),
-        getEventsByIds: jest.fn().mockResolvedValue(
-          new Map([
-            ['2', event('2')],
-            ['1', event('1')],
-            ['9', null],
-          ]),
-        ),
-      });
-      await expect(new EventsService(gateway).getEventsForUser('1')).resolves.toEqual([
-        event('2'),
-        event('1'),
-      ]);
-      expect(gateway.getEventsByIds).toHaveBeenCalledWith(owner.events, '1');
-    });
-
-    it('answers 404 for an unknown user and fetches no events', async () => {
-      const gateway = strictMock<EventGateway>({ getUserById: jest.fn().mockResolvedValue(null) });
-      await expect(new EventsService(gateway).getEventsForUser('9')).rejects.toBeInstanceOf(
-        NotFoundException,
-      );
-    });
-  });
+  const owner = { id: '1', name: 'Ada', events: [] };
 
   describe('getEvent', () => {
     it('answers 404 for an unknown event', async () => {
-      const gateway = strictMock<EventGateway>({ getEventById: jest.fn().mockResolvedValue(null) });
-      await expect(new EventsService(gateway).getEvent('5')).rejects.toEqual(
-        new NotFoundException('Event "5" not found'),
-      );
+      const eventApi = strictMock<EventApiClient>({
+        getEventById: jest.fn().mockResolvedValue(null),
+      });
+      const error = await new EventsService(eventApi).getEvent('5').catch((e: unknown) => e);
+      expect((error as ApiError).toProblem()).toMatchObject({
+        status: 404,
+        code: 'EVENT_NOT_FOUND',
+        message: 'Event "5" not found',
+      });
     });
   });
 
   describe('createEvent', () => {
-    it('checks the owner exists, then creates the event', async () => {
-      const created = { id: 'uuid', name: 'Offsite', userId: '1' };
-      const gateway = strictMock<EventGateway>({
+    const writable = () => jest.fn();
+
+    it('checks the owner exists, then sends the event under a new UUID and returns what it sent', async () => {
+      const eventApi = strictMock<EventApiClient>({
+        assertWritable: writable(),
         getUserById: jest.fn().mockResolvedValue(owner),
-        addEvent: jest.fn().mockResolvedValue(created),
+        addEvent: jest.fn().mockResolvedValue(undefined),
       });
-      await expect(
-        new EventsService(gateway).createEvent({ name: 'Offsite', userId: '1' }),
-      ).resolves.toBe(created);
-      expect(gateway.addEvent).toHaveBeenCalledWith({ name: 'Offsite', userId: '1' });
+      const created = await new EventsService(eventApi).createEvent({
+        name: 'Offsite',
+        userId: '1',
+      });
+      expect(created).toEqual({ id: expect.stringMatching(UUID), name: 'Offsite', userId: '1' });
+      expect(eventApi.addEvent).toHaveBeenCalledWith(created);
+    });
+
+    it('gives every create its own id', async () => {
+      const eventApi = strictMock<EventApiClient>({
+        assertWritable: writable(),
+        getUserById: jest.fn().mockResolvedValue(owner),
+        addEvent: jest.fn().mockResolvedValue(undefined),
+      });
+      const service = new EventsService(eventApi);
+      const first = await service.createEvent({ name: 'x', userId: '1' });
+      const second = await service.createEvent({ name: 'x', userId: '1' });
+      expect(first.id).not.toBe(second.id);
     });
 
     it('drops details: null rather than sending it upstream', async () => {
-      const gateway = strictMock<EventGateway>({
+      const eventApi = strictMock<EventApiClient>({
+        assertWritable: writable(),
         getUserById: jest.fn().mockResolvedValue(owner),
-        addEvent: jest.fn().mockResolvedValue({ id: 'uuid', name: 'x', userId: '1' }),
+        addEvent: jest.fn().mockResolvedValue(undefined),
       });
       const input = { name: 'x', userId: '1', details: null } as unknown as CreateEventDto;
-      await new EventsService(gateway).createEvent(input);
-      expect(gateway.addEvent).toHaveBeenCalledWith({ name: 'x', userId: '1' });
+      await new EventsService(eventApi).createEvent(input);
+      expect(eventApi.addEvent.mock.calls[0][0]).not.toHaveProperty('details');
     });
 
     it('answers 422 for an unknown owner and sends nothing upstream', async () => {
-      const gateway = strictMock<EventGateway>({ getUserById: jest.fn().mockResolvedValue(null) });
+      const eventApi = strictMock<EventApiClient>({
+        assertWritable: writable(),
+        getUserById: jest.fn().mockResolvedValue(null),
+      });
+      const error = await new EventsService(eventApi)
+        .createEvent({ name: 'x', userId: '9' })
+        .catch((e: unknown) => e);
+      expect((error as ApiError).toProblem()).toMatchObject({ status: 422, code: 'UNKNOWN_USER' });
+    });
+
+    it('refuses before looking the owner up when the write would be refused', async () => {
+      const refusal = new Error('write breaker open');
+      const eventApi = strictMock<EventApiClient>({
+        assertWritable: jest.fn(() => {
+          throw refusal;
+        }),
+      });
       await expect(
-        new EventsService(gateway).createEvent({ name: 'x', userId: '9' }),
-      ).rejects.toBeInstanceOf(UnprocessableEntityException);
+        new EventsService(eventApi).createEvent({ name: 'x', userId: '1' }),
+      ).rejects.toBe(refusal);
     });
 
     it('lets an upstream failure of the owner check through, without writing', async () => {
-      const gateway = strictMock<EventGateway>({
+      const eventApi = strictMock<EventApiClient>({
+        assertWritable: writable(),
         getUserById: jest.fn().mockRejectedValue(new UpstreamHttpError(500)),
       });
       await expect(
-        new EventsService(gateway).createEvent({ name: 'x', userId: '1' }),
+        new EventsService(eventApi).createEvent({ name: 'x', userId: '1' }),
       ).rejects.toBeInstanceOf(UpstreamHttpError);
     });
   });

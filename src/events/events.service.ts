@@ -1,42 +1,48 @@
-import { Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import type { Event } from '../upstream/event-api.models';
-import { EventGateway } from '../upstream/event-gateway';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ApiError, notFound } from '../common/errors/api-error';
+import { EventApiClient } from '../event-api/event-api.client';
+import type { Event } from '../event-api/event-api.models';
 import type { CreateEventDto } from './dto/create-event.dto';
 
 @Injectable()
 export class EventsService {
-  constructor(private readonly gateway: EventGateway) {}
+  constructor(private readonly eventApi: EventApiClient) {}
 
   getEvents(): Promise<Event[]> {
-    return this.gateway.getEvents();
+    return this.eventApi.getEvents();
   }
 
   async getEvent(id: string): Promise<Event> {
-    const event = await this.gateway.getEventById(id);
-    if (!event) throw new NotFoundException(`Event "${id}" not found`);
+    const event = await this.eventApi.getEventById(id);
+    if (!event) throw notFound('EVENT_NOT_FOUND', `Event "${id}" not found`);
     return event;
   }
 
   /**
-   * The user's events, fetched concurrently (each distinct id once), in the user's order. Ids the
-   * upstream no longer knows are left out rather than failing the whole list.
+   * Creates an event and returns it as stored, under an id the gateway chose (a UUID, so it can be
+   * named in `Location` and never collides). A refused write is refused first, before any upstream
+   * work; then the owner must exist upstream (else 422, nothing written).
    */
-  async getEventsForUser(userId: string): Promise<Event[]> {
-    const user = await this.gateway.getUserById(userId);
-    if (!user) throw new NotFoundException(`User "${userId}" not found`);
-    const events = await this.gateway.getEventsByIds(user.events, user.id);
-    return [...events.values()].filter((event): event is Event => event !== null);
-  }
-
-  /** Checks the owner exists upstream first: an unknown `userId` is the client's mistake (422). */
   async createEvent(input: CreateEventDto): Promise<Event> {
-    const owner = await this.gateway.getUserById(input.userId);
-    if (!owner) throw new UnprocessableEntityException(`User "${input.userId}" does not exist`);
-    return this.gateway.addEvent({
+    this.eventApi.assertWritable();
+    const owner = await this.eventApi.getUserById(input.userId);
+    if (!owner) {
+      throw new ApiError({
+        status: 422,
+        code: 'UNKNOWN_USER',
+        message: `User "${input.userId}" does not exist`,
+        log: 'none',
+      });
+    }
+    const event: Event = {
+      id: randomUUID(),
       name: input.name,
       userId: input.userId,
       // `details: null` is allowed in (optional) but never sent on: the event simply has none.
       ...(input.details == null ? {} : { details: input.details }),
-    });
+    };
+    await this.eventApi.addEvent(event);
+    return event;
   }
 }

@@ -1,24 +1,30 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { healthConfig } from '../config/configuration';
-import { CircuitBreakerRegistry } from '../upstream/circuit-breaker/circuit-breaker.registry';
-import { CircuitState } from '../upstream/circuit-breaker/circuit-state';
+import { CircuitBreakerRegistry, CircuitState } from '../circuit-breaker';
+import type { GatewayConfig } from '../config/gateway-config';
+
+/** States in which a breaker refuses calls. */
+const REFUSING: ReadonlySet<CircuitState> = new Set([CircuitState.Open, CircuitState.ForcedOpen]);
 
 /**
- * Reports every circuit breaker. CLOSED everywhere is `up`. An OPEN or HALF_OPEN breaker is
- * `degraded`: the pod still serves (fast 503s with Retry-After for the affected calls, everything
- * else as usual), because the upstream is shared by every replica and taking them all out of
- * service would turn those answers into refused connections. `READINESS_FAIL_ON_OPEN_CIRCUIT=true`
- * makes an OPEN breaker `down` (readiness answers 503) for operators who prefer that.
+ * Reports every circuit breaker. CLOSED (or DISABLED by an operator) everywhere is `up`. An OPEN,
+ * FORCED_OPEN or HALF_OPEN breaker is `degraded`: the pod still serves (fast 503s with Retry-After
+ * for the affected calls, everything else as usual), because the upstream is shared by every
+ * replica and taking them all out of service would turn those answers into refused connections.
+ * `READINESS_FAIL_ON_OPEN_CIRCUIT=true` makes an OPEN or FORCED_OPEN breaker `down` (503).
  */
 @Injectable()
 export class CircuitBreakerHealthIndicator {
+  private readonly failOnOpen: boolean;
+
   constructor(
     private readonly healthIndicators: HealthIndicatorService,
     private readonly registry: CircuitBreakerRegistry,
-    @Inject(healthConfig.KEY) private readonly config: ConfigType<typeof healthConfig>,
-  ) {}
+    config: ConfigService<GatewayConfig, true>,
+  ) {
+    this.failOnOpen = config.get('health.readinessFailOnOpenCircuit', { infer: true });
+  }
 
   check<const Key extends string>(key: Key): HealthIndicatorResult<Key> {
     const snapshots = this.registry.snapshots();
@@ -35,9 +41,9 @@ export class CircuitBreakerHealthIndicator {
       ]),
     );
     const session = this.healthIndicators.check(key);
-    const open = snapshots.some((snapshot) => snapshot.state === CircuitState.Open);
-    const impaired = snapshots.some((snapshot) => snapshot.state !== CircuitState.Closed);
-    if (open && this.config.readinessFailOnOpenCircuit) return session.down({ breakers });
+    const refusing = snapshots.some((snapshot) => REFUSING.has(snapshot.state));
+    const impaired = refusing || snapshots.some((s) => s.state === CircuitState.HalfOpen);
+    if (refusing && this.failOnOpen) return session.down({ breakers });
     if (impaired) return session.degraded({ breakers });
     return session.up({ breakers });
   }

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { UpstreamModule } from '../upstream/upstream.module';
+import { EventApiModule } from '../event-api/event-api.module';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
 import { HealthController } from './health.controller';
 import { ShutdownState } from './shutdown-state';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), UpstreamModule],
+  imports: [TerminusModule.forRoot({ logger: false }), EventApiModule],
   controllers: [HealthController],
   providers: [CircuitBreakerHealthIndicator, ShutdownState, ShutdownHealthIndicator],
 })

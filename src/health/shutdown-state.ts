@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { healthConfig } from '../config/configuration';
+import type { GatewayConfig } from '../config/gateway-config';
 
 /**
  * Knows whether the app is shutting down. When shutdown starts, readiness fails at once; the server
@@ -13,7 +13,11 @@ export class ShutdownState implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Shutdown');
   private draining = false;
 
-  constructor(@Inject(healthConfig.KEY) private readonly config: ConfigType<typeof healthConfig>) {}
+  private readonly drainMs: number;
+
+  constructor(config: ConfigService<GatewayConfig, true>) {
+    this.drainMs = config.get('health.shutdownDrainMs', { infer: true });
+  }
 
   get isShuttingDown(): boolean {
     return this.draining;
@@ -21,8 +25,7 @@ export class ShutdownState implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     this.draining = true;
-    const { shutdownDrainMs } = this.config;
-    this.logger.log(`Readiness fails from now; closing the server in ${shutdownDrainMs} ms`);
-    if (shutdownDrainMs > 0) await sleep(shutdownDrainMs);
+    this.logger.log(`Readiness fails from now; closing the server in ${this.drainMs} ms`);
+    if (this.drainMs > 0) await sleep(this.drainMs);
   }
 }

@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { ConfigService } from '@nestjs/config';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import { correlationIdFor } from '../common/correlation-id';
-import { appConfig } from '../config/configuration';
-import { UNCOUNTED_ROUTES } from '../metrics/metric-names';
+import type { GatewayConfig } from '../config/gateway-config';
+import { PROBE_ROUTES } from '../common/probe-routes';
 
 /** Where log lines go: stdout, unless a test captures them. */
 export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
@@ -51,8 +51,9 @@ class LogDestinationModule {}
   imports: [
     LogDestinationModule,
     LoggerModule.forRootAsync({
-      inject: [appConfig.KEY, LOG_DESTINATION],
-      useFactory: (app: ConfigType<typeof appConfig>, destination?: DestinationStream) => {
+      inject: [ConfigService, LOG_DESTINATION],
+      useFactory: (config: ConfigService<GatewayConfig, true>, destination?: DestinationStream) => {
+        const app = config.get('app', { infer: true });
         const options: Options<RawRequestWithRoute, ServerResponse> = {
           level: app.logLevel,
           transport: destination ? undefined : prettyTransport(app.nodeEnv),
@@ -68,7 +69,7 @@ class LogDestinationModule {}
           },
           autoLogging: {
             // Probes and scrapes every few seconds would drown the traffic in the logs.
-            ignore: (req) => UNCOUNTED_ROUTES.has(pathOf(req)),
+            ignore: (req) => PROBE_ROUTES.has(pathOf(req)),
           },
           customSuccessMessage: (req, res, responseTime) =>
             `${req.method} ${req.routeTemplate ?? req.url} ${res.statusCode} ${Math.round(responseTime)} ms`,

@@ -3,7 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { FastifyInstance } from 'fastify';
 import type { Histogram } from 'prom-client';
-import { METRICS, UNCOUNTED_ROUTES } from './metric-names';
+import { PROBE_ROUTES } from '../common/probe-routes';
+import { METRICS } from './metric-names';
 
 /**
  * Times every answered request into `http_request_duration_seconds` by method, route template
@@ -22,7 +23,7 @@ export class HttpMetricsHook implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      if (!UNCOUNTED_ROUTES.has(route)) {
+      if (!PROBE_ROUTES.has(route)) {
         this.duration.observe(
           { method: request.method, route, status_code: String(reply.statusCode) },
           reply.elapsedTime / 1000,

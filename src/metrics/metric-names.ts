@@ -8,8 +8,11 @@ export const METRICS = {
   circuitBreakerRejections: 'circuit_breaker_rejections_total',
 } as const;
 
-/** Routes that are probes or scrapes, not traffic: kept out of the HTTP histogram. */
-export const UNCOUNTED_ROUTES: ReadonlySet<string> = new Set(['/metrics', '/health', '/ready']);
-
 /** `circuit_breaker_state` values. */
-export const BREAKER_STATE_VALUE = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;
+export const BREAKER_STATE_VALUE = {
+  CLOSED: 0,
+  HALF_OPEN: 1,
+  OPEN: 2,
+  FORCED_OPEN: 3,
+  DISABLED: 4,
+} as const;

@@ -1,10 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import {
   makeCounterProvider,
   makeGaugeProvider,
   makeHistogramProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
+import { EventApiModule } from '../event-api/event-api.module';
 import { HttpMetricsHook } from './http-metrics.hook';
 import { MetricsController } from './metrics.controller';
 import { METRICS } from './metric-names';
@@ -14,9 +15,9 @@ import { UpstreamMetrics } from './upstream-metrics';
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10];
 
 /** Prometheus metrics at GET /metrics: HTTP, upstream and breaker metrics plus Node's defaults. */
-@Global()
 @Module({
   imports: [
+    EventApiModule,
     PrometheusModule.register({
       path: '/metrics',
       controller: MetricsController,
@@ -43,7 +44,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5,
     }),
     makeGaugeProvider({
       name: METRICS.circuitBreakerState,
-      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open, 3 forced open, 4 disabled',
       labelNames: ['name'],
     }),
     makeCounterProvider({
@@ -59,6 +60,5 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5,
     UpstreamMetrics,
     HttpMetricsHook,
   ],
-  exports: [UpstreamMetrics],
 })
 export class MetricsModule {}

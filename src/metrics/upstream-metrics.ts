@@ -1,46 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import type { CircuitStateChange } from '../upstream/circuit-breaker/circuit-breaker';
-import { CircuitOpenError } from '../upstream/circuit-breaker/circuit-breaker.errors';
-import {
-  UpstreamHttpError,
-  UpstreamMalformedResponseError,
-  UpstreamNetworkError,
-  UpstreamTimeoutError,
-} from '../upstream/upstream.errors';
+import { CircuitBreakerRegistry, type Disposable } from '../circuit-breaker';
+import { UpstreamCallEvents, type UpstreamCallEvent } from '../event-api/upstream-call-events';
 import { BREAKER_STATE_VALUE, METRICS } from './metric-names';
 
-/** How an upstream call ended, as a metric label. */
-export type UpstreamOutcome =
-  | 'success'
-  | 'http_4xx'
-  | 'http_5xx'
-  | 'http_other'
-  | 'timeout'
-  | 'network'
-  | 'malformed'
-  | 'rejected'
-  | 'error';
-
-export function upstreamOutcome(error: unknown): UpstreamOutcome {
-  if (error === undefined) return 'success';
-  if (error instanceof CircuitOpenError) return 'rejected';
-  if (error instanceof UpstreamTimeoutError) return 'timeout';
-  if (error instanceof UpstreamNetworkError) return 'network';
-  if (error instanceof UpstreamMalformedResponseError) return 'malformed';
-  if (error instanceof UpstreamHttpError) {
-    if (error.upstreamStatus >= 500) return 'http_5xx';
-    if (error.upstreamStatus >= 400) return 'http_4xx';
-    return 'http_other';
-  }
-  return 'error';
-}
-
-/** Records upstream calls and breaker activity; the EventGateway and the breaker registry feed it. */
+/** Turns the Event API client's call events and the breakers' transitions into metrics. */
 @Injectable()
-export class UpstreamMetrics {
+export class UpstreamMetrics implements OnModuleInit, OnModuleDestroy {
+  private readonly subscriptions: Disposable[] = [];
+
   constructor(
+    private readonly calls: UpstreamCallEvents,
+    private readonly registry: CircuitBreakerRegistry,
     @InjectMetric(METRICS.upstreamRequestDuration)
     private readonly duration: Histogram<'operation' | 'outcome'>,
     @InjectMetric(METRICS.upstreamRequests)
@@ -53,23 +25,29 @@ export class UpstreamMetrics {
     private readonly rejections: Counter<'name'>,
   ) {}
 
-  /** One finished upstream call attempt (a retry is a second attempt). */
-  recordCall(operation: string, error: unknown, seconds: number): void {
-    const outcome = upstreamOutcome(error);
+  onModuleInit(): void {
+    for (const breaker of this.registry.list()) {
+      this.breakerState.set({ name: breaker.name }, BREAKER_STATE_VALUE[breaker.state]);
+    }
+    this.subscriptions.push(
+      this.calls.on((call) => this.recordCall(call)),
+      this.registry.onStateChange((change) => {
+        this.transitions.inc({ name: change.breaker, from: change.from, to: change.to });
+        this.breakerState.set({ name: change.breaker }, BREAKER_STATE_VALUE[change.to]);
+      }),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
+  }
+
+  private recordCall({ operation, breaker, outcome, durationSeconds }: UpstreamCallEvent): void {
     this.requests.inc({ operation, outcome });
     if (outcome === 'rejected') {
-      this.rejections.inc({ name: (error as CircuitOpenError).breaker });
+      this.rejections.inc({ name: breaker });
       return; // no upstream call was made: nothing to time
     }
-    this.duration.observe({ operation, outcome }, seconds);
-  }
-
-  recordBreaker(name: string, state: keyof typeof BREAKER_STATE_VALUE): void {
-    this.breakerState.set({ name }, BREAKER_STATE_VALUE[state]);
-  }
-
-  recordTransition(change: CircuitStateChange): void {
-    this.transitions.inc({ name: change.breaker, from: change.from, to: change.to });
-    this.recordBreaker(change.breaker, change.to);
+    this.duration.observe({ operation, outcome }, durationSeconds);
   }
 }

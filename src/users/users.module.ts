@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { UpstreamModule } from '../upstream/upstream.module';
+import { EventApiModule } from '../event-api/event-api.module';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [UpstreamModule],
+  imports: [EventApiModule],
   controllers: [UsersController],
   providers: [UsersService],
+  exports: [UsersService],
 })
 export class UsersModule {}

@@ -1,26 +1,63 @@
-import { NotFoundException } from '@nestjs/common';
-import type { EventGateway } from '../upstream/event-gateway';
+import { ApiError } from '../common/errors/api-error';
+import type { EventApiClient } from '../event-api/event-api.client';
+import { UpstreamHttpError } from '../event-api/event-api.errors';
 import { strictMock } from '../testing/strict-mock';
+import { testConfig } from '../testing/test-config';
 import { UsersService } from './users.service';
 
+const config = testConfig({ UPSTREAM_MAX_CONCURRENCY: '2' });
+
 describe('UsersService', () => {
-  const user = { id: '1', name: 'Ada', events: ['1'] };
-
-  it('returns the users from the gateway', async () => {
-    const gateway = strictMock<EventGateway>({ getUsers: jest.fn().mockResolvedValue([user]) });
-    await expect(new UsersService(gateway).getUsers()).resolves.toEqual([user]);
-  });
-
-  it('returns one user', async () => {
-    const gateway = strictMock<EventGateway>({ getUserById: jest.fn().mockResolvedValue(user) });
-    await expect(new UsersService(gateway).getUser('1')).resolves.toEqual(user);
-    expect(gateway.getUserById).toHaveBeenCalledWith('1');
-  });
+  const user = { id: '1', name: 'Ada', events: ['2', '1', '9', '2'] };
+  const event = (id: string) => ({ id, name: `E${id}`, userId: '1' });
 
   it('answers 404 for a user the upstream does not know', async () => {
-    const gateway = strictMock<EventGateway>({ getUserById: jest.fn().mockResolvedValue(null) });
-    await expect(new UsersService(gateway).getUser('9')).rejects.toEqual(
-      new NotFoundException('User "9" not found'),
-    );
+    const eventApi = strictMock<EventApiClient>({ getUserById: jest.fn().mockResolvedValue(null) });
+    const error = await new UsersService(eventApi, config).getUser('9').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).toProblem()).toMatchObject({
+      status: 404,
+      code: 'USER_NOT_FOUND',
+      message: 'User "9" not found',
+    });
+  });
+
+  describe('getUserEvents', () => {
+    it("returns the user's events in the user's order, each id fetched once, leaving out ids the upstream lost", async () => {
+      const eventApi = strictMock<EventApiClient>({
+        getUserById: jest.fn().mockResolvedValue(user),
+        getEventById: jest.fn((id: string) => Promise.resolve(id === '9' ? null : event(id))),
+      });
+      await expect(new UsersService(eventApi, config).getUserEvents('1')).resolves.toEqual([
+        event('2'),
+        event('1'),
+      ]);
+      expect(eventApi.getEventById.mock.calls).toEqual([
+        ['2', '1'],
+        ['1', '1'],
+        ['9', '1'],
+      ]);
+    });
+
+    it('answers 404 for an unknown user and fetches no events', async () => {
+      const eventApi = strictMock<EventApiClient>({
+        getUserById: jest.fn().mockResolvedValue(null),
+      });
+      await expect(new UsersService(eventApi, config).getUserEvents('9')).rejects.toBeInstanceOf(
+        ApiError,
+      );
+    });
+
+    it('fails the whole list when one event fails, rather than answering part of it', async () => {
+      const eventApi = strictMock<EventApiClient>({
+        getUserById: jest.fn().mockResolvedValue(user),
+        getEventById: jest.fn((id: string) =>
+          id === '1' ? Promise.reject(new UpstreamHttpError(500)) : Promise.resolve(event(id)),
+        ),
+      });
+      await expect(new UsersService(eventApi, config).getUserEvents('1')).rejects.toBeInstanceOf(
+        UpstreamHttpError,
+      );
+    });
   });
 });

@@ -1,18 +1,43 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
-import type { User } from '../upstream/event-api.models';
-import { EventGateway } from '../upstream/event-gateway';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { notFound } from '../common/errors/api-error';
+import type { GatewayConfig } from '../config/gateway-config';
+import { EventApiClient } from '../event-api/event-api.client';
+import type { Event, User } from '../event-api/event-api.models';
+import { mapWithConcurrency } from './map-with-concurrency';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly gateway: EventGateway) {}
+  private readonly maxConcurrency: number;
+
+  constructor(
+    private readonly eventApi: EventApiClient,
+    config: ConfigService<GatewayConfig, true>,
+  ) {
+    this.maxConcurrency = config.get('upstream.maxConcurrency', { infer: true });
+  }
 
   getUsers(): Promise<User[]> {
-    return this.gateway.getUsers();
+    return this.eventApi.getUsers();
   }
 
   async getUser(id: string): Promise<User> {
-    const user = await this.gateway.getUserById(id);
-    if (!user) throw new NotFoundException(`User "${id}" not found`);
+    const user = await this.eventApi.getUserById(id);
+    if (!user) throw notFound('USER_NOT_FOUND', `User "${id}" not found`);
     return user;
+  }
+
+  /**
+   * The user's events in the user's order: each distinct id fetched once, at most
+   * `UPSTREAM_MAX_CONCURRENCY` at a time. Ids the upstream no longer knows are left out; any other
+   * failure fails the whole list (no silent partial answers).
+   */
+  async getUserEvents(userId: string): Promise<Event[]> {
+    const user = await this.getUser(userId);
+    const distinct = [...new Set(user.events)];
+    const events = await mapWithConcurrency(distinct, this.maxConcurrency, (id) =>
+      this.eventApi.getEventById(id, user.id),
+    );
+    return events.filter((event): event is Event => event !== null);
   }
 }

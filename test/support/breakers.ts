@@ -1,4 +1,4 @@
-import type { CircuitBreaker } from '../../src/upstream/circuit-breaker/circuit-breaker';
+import type { CircuitBreaker } from '../../src/circuit-breaker';
 
 /** Reports `count` failed calls on a breaker, as the upstream would by failing them. */
 export function failCalls(breaker: CircuitBreaker, count: number): void {

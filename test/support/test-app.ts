@@ -3,8 +3,13 @@ import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
-import { configureApp, createFastifyAdapter } from '../../src/app.setup';
+import type { Clock } from '../../src/circuit-breaker';
+import { FakeClock } from '../../src/circuit-breaker/testing/fake-clock';
+import { CLOCK } from '../../src/common/clock';
+import { loadConfig } from '../../src/config/gateway-config';
 import { LOG_DESTINATION } from '../../src/logging/logging.module';
+import { configureApp } from '../../src/server/configure-app';
+import { createFastifyAdapter } from '../../src/server/fastify-adapter';
 import { UPSTREAM } from '../../src/testing/upstream-url';
 
 /**
@@ -18,41 +23,69 @@ const TEST_ENV = {
   SHUTDOWN_DRAIN_MS: '0',
 };
 
+export interface TestAppOptions {
+  /** With a stream, the app logs through pino into it, as in production; otherwise it is quiet. */
+  readonly logs?: Writable;
+  /** The clock the circuit breakers measure time with (a `FakeClock` to step through waits). */
+  readonly clock?: Clock;
+  /** Replaces providers, e.g. to make a service fail in a way the upstream cannot. */
+  readonly override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+}
+
 /**
- * The real application (Fastify adapter, global pipes and filter, Swagger) as main.ts builds it,
- * with `env` applied while its configuration is read. Close it with `app.close()`. With
- * `options.logs`, the app logs through pino into that stream, as it does in production (only the
- * first app of a test file: nestjs-pino keeps one root logger per process).
+ * The real application (Fastify adapter, hooks, global pipe and filter, Swagger) as main.ts builds
+ * it, configured from `env` on top of the test defaults (process.env is never read or changed).
+ * Close it with `app.close()`.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: {
-    logs?: Writable;
-    /** Replaces providers, e.g. to make a service fail in a way the upstream cannot. */
-    override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
-  } = {},
+  options: TestAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const overrides: Record<string, string> = { ...TEST_ENV, ...env };
-  const previous = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, overrides);
-  try {
-    let builder = Test.createTestingModule({ imports: [AppModule] });
-    if (options.logs) builder = builder.overrideProvider(LOG_DESTINATION).useValue(options.logs);
-    if (options.override) builder = options.override(builder);
-    const moduleRef = await builder.compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter());
-    // With a log stream the app logs as in production (pino, JSON lines); otherwise it is quiet.
-    if (options.logs) app.useLogger(app.get(PinoLogger));
-    await configureApp(app);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    return app;
-  } finally {
-    for (const [key, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
+  const config = loadConfig({ ...TEST_ENV, ...env });
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  if (options.logs) builder = builder.overrideProvider(LOG_DESTINATION).useValue(options.logs);
+  if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
+  if (options.override) builder = options.override(builder);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config));
+  if (options.logs) app.useLogger(app.get(PinoLogger));
+  await configureApp(app, config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/**
+ * One app per test, closed after it: `const gateway = useTestApp()`, then in a test
+ * `const app = await gateway.start({ ... })`. `gateway.clock` is the FakeClock the app's breakers
+ * use, fresh for every test.
+ */
+export function useTestApp(): {
+  start(env?: Record<string, string>, options?: TestAppOptions): Promise<NestFastifyApplication>;
+  readonly app: NestFastifyApplication;
+  readonly clock: FakeClock;
+} {
+  let app: NestFastifyApplication | undefined;
+  let clock = new FakeClock();
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    clock = new FakeClock();
+  });
+  return {
+    async start(env = {}, options = {}) {
+      await app?.close();
+      app = await createTestApp(env, { clock, ...options });
+      return app;
+    },
+    get app() {
+      if (!app) throw new Error('start() the test app first');
+      return app;
+    },
+    get clock() {
+      return clock;
+    },
+  };
 }
 
 /** Lets pending I/O callbacks and promise jobs run, without waiting on any timer. */

@@ -1,0 +1,106 @@
+import { openWaitMs } from './backoff';
+import { ConsecutiveFailuresPolicy, CountInWindowPolicy, FailureRatePolicy } from './trip-policies';
+
+function record(
+  policy: { record(outcome: 'success' | 'failure', now: number): boolean },
+  outcomes: string,
+) {
+  // 'f' a failure, 's' a success, all at t=0; returns the verdict after each.
+  return [...outcomes].map((o) => policy.record(o === 'f' ? 'failure' : 'success', 0));
+}
+
+describe('CountInWindowPolicy', () => {
+  it('trips at the threshold, not before', () => {
+    const policy = new CountInWindowPolicy(3, 30_000);
+    expect(record(policy, 'sssffsf')).toEqual([false, false, false, false, false, false, true]);
+  });
+
+  it('forgets failures older than the window', () => {
+    const policy = new CountInWindowPolicy(2, 1_000);
+    policy.record('failure', 0);
+    expect(policy.record('failure', 1_000)).toBe(false);
+    expect(policy.counts(1_000)).toEqual({ calls: 1, failures: 1 });
+  });
+
+  it('rejects a threshold below 1', () => {
+    expect(() => new CountInWindowPolicy(0, 1_000)).toThrow(RangeError);
+  });
+});
+
+describe('FailureRatePolicy', () => {
+  const policy = new FailureRatePolicy(0.5, 20, 10_000);
+
+  it('needs the minimum volume', () => {
+    const fresh = new FailureRatePolicy(0.5, 20, 10_000);
+    expect(record(fresh, 'f'.repeat(19)).some(Boolean)).toBe(false);
+  });
+
+  it('trips at the rate once the volume is there', () => {
+    expect(
+      record(new FailureRatePolicy(0.5, 20, 10_000), 's'.repeat(10) + 'f'.repeat(10)).at(-1),
+    ).toBe(true);
+    expect(
+      record(new FailureRatePolicy(0.5, 20, 10_000), 's'.repeat(11) + 'f'.repeat(9)).at(-1),
+    ).toBe(false);
+  });
+
+  it('is judged after a success too', () => {
+    expect(record(new FailureRatePolicy(0.5, 20, 10_000), 'f'.repeat(19) + 's').at(-1)).toBe(true);
+  });
+
+  it('compares the rate exactly at a tie', () => {
+    expect(
+      record(new FailureRatePolicy(0.55, 100, 10_000), 's'.repeat(45) + 'f'.repeat(55)).at(-1),
+    ).toBe(true);
+    expect(
+      record(new FailureRatePolicy(0.28, 25, 10_000), 's'.repeat(18) + 'f'.repeat(7)).at(-1),
+    ).toBe(true);
+    expect(
+      record(new FailureRatePolicy(0.28, 25, 10_000), 's'.repeat(19) + 'f'.repeat(6)).at(-1),
+    ).toBe(false);
+  });
+
+  it('describes itself for snapshots', () => {
+    expect(policy.describe()).toBe('50% of at least 20 calls within 10000 ms');
+  });
+
+  it('rejects a ratio outside (0, 1]', () => {
+    expect(() => new FailureRatePolicy(0, 20, 1_000)).toThrow(RangeError);
+    expect(() => new FailureRatePolicy(1.5, 20, 1_000)).toThrow(RangeError);
+  });
+});
+
+describe('ConsecutiveFailuresPolicy', () => {
+  it('trips on a run of failures and starts again after a success', () => {
+    expect(record(new ConsecutiveFailuresPolicy(2), 'fsffs')).toEqual([
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it('describes itself', () => {
+    expect(new ConsecutiveFailuresPolicy(4).describe()).toBe('4 failures in a row');
+  });
+});
+
+describe('openWaitMs', () => {
+  const options = { baseMs: 10_000, maxMs: 60_000, jitterRatio: 0.1 };
+
+  it('doubles per failed probe up to the cap', () => {
+    const noJitter = () => 0;
+    expect([0, 1, 2, 3, 4, 50].map((n) => openWaitMs(n, options, noJitter))).toEqual([
+      10_000, 20_000, 40_000, 60_000, 60_000, 60_000,
+    ]);
+  });
+
+  it('stays within 90% to 100% of the step whatever the random draw', () => {
+    for (const draw of [0, 0.25, 0.5, 0.75, 0.9999999]) {
+      const wait = openWaitMs(1, options, () => draw);
+      expect(wait).toBeGreaterThanOrEqual(18_000);
+      expect(wait).toBeLessThanOrEqual(20_000);
+    }
+  });
+});

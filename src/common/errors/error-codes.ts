@@ -1,0 +1,38 @@
+/**
+ * The stable, machine-readable `code` of every error body, so clients can branch on it instead of
+ * matching message text. Values never change once published; new causes get new codes.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 'The path, query or body broke an input rule (see message for each one)',
+  MALFORMED_JSON: 'The body is not valid JSON',
+  BAD_REQUEST: 'The request is malformed',
+  USER_NOT_FOUND: 'No user with this id',
+  EVENT_NOT_FOUND: 'No event with this id',
+  ROUTE_NOT_FOUND: 'No route for this path',
+  METHOD_NOT_ALLOWED: 'The path exists, but not for this method (see Allow)',
+  PAYLOAD_TOO_LARGE: 'The body is larger than the limit',
+  URI_TOO_LONG: 'A path parameter is too long',
+  UNSUPPORTED_MEDIA_TYPE: 'The body is not application/json',
+  UNKNOWN_USER: 'The userId in the body names no existing user',
+  RATE_LIMITED: 'Too many requests from this client (see Retry-After)',
+  INTERNAL_ERROR: 'An unexpected error; details are only in the log',
+  UPSTREAM_BAD_STATUS: 'The Event API answered with a status the gateway cannot use (5xx, 3xx)',
+  UPSTREAM_REJECTED_REQUEST: 'The Event API refused the request with an unexpected 4xx',
+  UPSTREAM_UNREACHABLE: 'The connection to the Event API failed',
+  UPSTREAM_MALFORMED_RESPONSE: 'The Event API answered with a body of the wrong shape',
+  UPSTREAM_TIMEOUT: 'The Event API did not answer in time',
+  CIRCUIT_OPEN: 'A circuit breaker refused the call without contacting the Event API',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The code of an error that carries only an HTTP status (from Nest, Fastify or a guard). */
+export const DEFAULT_CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'BAD_REQUEST',
+  404: 'ROUTE_NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};

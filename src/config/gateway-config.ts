@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { validateEnvironment, type EnvironmentVariables, type LogLevel } from './environment';
+
+/** Fastify's `trustProxy`: whom to believe about the client's address in X-Forwarded-For. */
+export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean);
+
+/**
+ * The gateway's settings, typed and grouped, built once from a validated environment. Inject
+ * `ConfigService<GatewayConfig, true>` and read a group with `config.get('upstream', { infer: true })`.
+ */
+export interface GatewayConfig {
+  readonly app: {
+    readonly port: number;
+    readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
+    readonly logLevel: LogLevel;
+  };
+  readonly upstream: {
+    readonly baseUrl: string;
+    readonly timeoutMs: number;
+    readonly maxConcurrency: number;
+    readonly retryDelayMs: number;
+    readonly coalesceReads: boolean;
+  };
+  readonly circuitBreaker: {
+    readonly resetTimeoutMs: number;
+    readonly maxResetTimeoutMs: number;
+    readonly halfOpenMaxProbes: number;
+    readonly write: { readonly failureThreshold: number; readonly windowMs: number };
+    readonly read: {
+      readonly failureRate: number;
+      readonly minimumCalls: number;
+      readonly windowMs: number;
+    };
+  };
+  readonly health: {
+    readonly readinessFailOnOpenCircuit: boolean;
+    readonly shutdownDrainMs: number;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly security: {
+    readonly bodyLimitBytes: number;
+    readonly corsOrigins: readonly string[];
+    readonly rateLimitMax: number;
+    readonly rateLimitTtlMs: number;
+    readonly trustProxy: TrustProxy;
+  };
+}
+
+/** A number trusts that many proxy hops in front of the gateway. */
+export function parseTrustProxy(value: string): TrustProxy {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(',').map((address) => address.trim());
+}
+
+/**
+ * Validates `env` once and builds the typed configuration. Throws `InvalidEnvironmentError`
+ * (a one-line message naming the variable) for an invalid value.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
+  const e = validateEnvironment(env);
+  return {
+    app: { port: e.PORT, nodeEnv: e.NODE_ENV, logLevel: e.LOG_LEVEL },
+    upstream: {
+      baseUrl: e.EVENT_API_BASE_URL.replace(/\/+$/, ''),
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
+      retryDelayMs: e.UPSTREAM_RETRY_DELAY_MS,
+      coalesceReads: e.UPSTREAM_COALESCE_READS,
+    },
+    circuitBreaker: {
+      resetTimeoutMs: e.CIRCUIT_BREAKER_RESET_TIMEOUT_MS,
+      maxResetTimeoutMs: e.CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS,
+      halfOpenMaxProbes: e.CIRCUIT_BREAKER_HALF_OPEN_MAX_PROBES,
+      write: {
+        failureThreshold: e.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+        windowMs: e.CIRCUIT_BREAKER_FAILURE_WINDOW_MS,
+      },
+      read: {
+        failureRate: e.CIRCUIT_BREAKER_READ_FAILURE_RATE,
+        minimumCalls: e.CIRCUIT_BREAKER_READ_MINIMUM_CALLS,
+        windowMs: e.CIRCUIT_BREAKER_READ_WINDOW_MS,
+      },
+    },
+    health: {
+      readinessFailOnOpenCircuit: e.READINESS_FAIL_ON_OPEN_CIRCUIT,
+      shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    security: {
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      corsOrigins: e.CORS_ORIGINS.split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      rateLimitMax: e.RATE_LIMIT_MAX,
+      rateLimitTtlMs: e.RATE_LIMIT_TTL_MS,
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    },
+  };
+}
+
+/** Reads `./.env` into `process.env` if it exists; variables already set win. */
+export function loadDotEnvFile(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

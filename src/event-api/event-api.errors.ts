@@ -1,0 +1,199 @@
+import { isAxiosError, isCancel } from 'axios';
+import { CircuitOpenError, type CallClassification, type RejectingState } from '../circuit-breaker';
+import { ApiError, type Problem } from '../common/errors/api-error';
+import type { ErrorCode } from '../common/errors/error-codes';
+
+/** How an upstream call ended, as a metric label (`upstream_requests_total{outcome}`). */
+export type UpstreamOutcome =
+  | 'success'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'http_other'
+  | 'timeout'
+  | 'network'
+  | 'malformed'
+  | 'rejected'
+  | 'error';
+
+/** Everything the gateway concludes from one kind of upstream failure, decided in one place. */
+export interface UpstreamVerdict {
+  /** The metric label. */
+  readonly outcome: UpstreamOutcome;
+  /** Whether an idempotent read may be tried once more. */
+  readonly retryable: boolean;
+  /** What it means to the circuit breaker. */
+  readonly breaker: CallClassification;
+  /** Whether the upstream may have acted on the request (a write may have been stored). */
+  readonly effectUnknown: boolean;
+}
+
+/**
+ * A failure of the upstream Event API, or a call a breaker refused. The client throws only these;
+ * each kind carries its verdict (metrics, retry, breaker) and its HTTP answer, so no consumer
+ * re-inspects the class hierarchy.
+ */
+export abstract class EventApiError extends ApiError {
+  abstract readonly verdict: UpstreamVerdict;
+}
+
+function upstreamProblem(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): Problem {
+  return { status, code, message, log: 'warn', ...(details ? { details } : {}) };
+}
+
+/** The upstream answered with a status the gateway cannot use (5xx, unexpected 4xx or 3xx). */
+export class UpstreamHttpError extends EventApiError {
+  override readonly name = 'UpstreamHttpError';
+  readonly verdict: UpstreamVerdict;
+
+  constructor(readonly upstreamStatus: number) {
+    const server = upstreamStatus >= 500;
+    const client = upstreamStatus >= 400 && upstreamStatus < 500;
+    super(
+      upstreamProblem(
+        502,
+        client ? 'UPSTREAM_REJECTED_REQUEST' : 'UPSTREAM_BAD_STATUS',
+        `The Event API answered with status ${upstreamStatus}`,
+        { upstreamStatus },
+      ),
+    );
+    this.verdict = {
+      outcome: server ? 'http_5xx' : client ? 'http_4xx' : 'http_other',
+      retryable: server,
+      // A 4xx means the upstream is up and judged our request; anything else is not a usable answer.
+      breaker: client ? 'success' : 'failure',
+      effectUnknown: server,
+    };
+  }
+}
+
+/** The connection failed: refused, reset, DNS, closed before a complete answer. */
+export class UpstreamNetworkError extends EventApiError {
+  override readonly name = 'UpstreamNetworkError';
+  readonly verdict: UpstreamVerdict = {
+    outcome: 'network',
+    retryable: true,
+    breaker: 'failure',
+    effectUnknown: true,
+  };
+
+  constructor(readonly socketCode: string | undefined) {
+    super(upstreamProblem(502, 'UPSTREAM_UNREACHABLE', 'The Event API could not be reached'));
+  }
+}
+
+/** No complete answer before the deadline. Not retried: the client has waited long enough. */
+export class UpstreamTimeoutError extends EventApiError {
+  override readonly name = 'UpstreamTimeoutError';
+  readonly verdict: UpstreamVerdict = {
+    outcome: 'timeout',
+    retryable: false,
+    breaker: 'failure',
+    effectUnknown: true,
+  };
+
+  constructor(readonly timeoutMs: number) {
+    super(
+      upstreamProblem(
+        504,
+        'UPSTREAM_TIMEOUT',
+        `The Event API did not answer within ${timeoutMs} ms`,
+      ),
+    );
+  }
+}
+
+/** The upstream answered 2xx, but with a body of the wrong shape (the reason is only logged). */
+export class UpstreamMalformedResponseError extends EventApiError {
+  override readonly name = 'UpstreamMalformedResponseError';
+  readonly verdict: UpstreamVerdict = {
+    outcome: 'malformed',
+    retryable: false,
+    breaker: 'failure',
+    effectUnknown: false,
+  };
+
+  constructor(readonly reason: string) {
+    super(
+      upstreamProblem(
+        502,
+        'UPSTREAM_MALFORMED_RESPONSE',
+        'The Event API answered with a malformed body',
+      ),
+    );
+    this.message = `The Event API answered with a malformed body: ${reason}`;
+  }
+}
+
+export const CIRCUIT_OPEN_MESSAGE =
+  'Event service is currently experiencing issues. Please try again later.';
+
+/**
+ * A circuit breaker refused the call: no upstream call was made. Answered 503 with `Retry-After`
+ * and the original system's fields (`success`, `retryAfter`, `circuitBreakerState`).
+ */
+export class UpstreamCircuitOpenError extends EventApiError {
+  override readonly name = 'UpstreamCircuitOpenError';
+  readonly verdict: UpstreamVerdict = {
+    outcome: 'rejected',
+    retryable: false,
+    breaker: 'ignore',
+    effectUnknown: false,
+  };
+  readonly breaker: string;
+  readonly state: RejectingState;
+  readonly retryAfterMs: number;
+
+  constructor(cause: CircuitOpenError) {
+    const retryAfter = Math.max(1, Math.ceil(cause.retryAfterMs / 1000));
+    super({
+      status: 503,
+      code: 'CIRCUIT_OPEN',
+      error: 'Service temporarily unavailable',
+      message: CIRCUIT_OPEN_MESSAGE,
+      details: { success: false, retryAfter, circuitBreakerState: cause.state },
+      headers: { 'retry-after': String(retryAfter) },
+      log: 'none',
+    });
+    this.message = cause.message;
+    this.breaker = cause.breaker;
+    this.state = cause.state;
+    this.retryAfterMs = cause.retryAfterMs;
+  }
+}
+
+function isTimeoutReason(reason: unknown): boolean {
+  return (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+}
+
+/**
+ * Turns whatever an upstream call threw (axios errors, a breaker's refusal, a parser's verdict)
+ * into an `EventApiError`. The only place that inspects axios errors. Anything else (a client's
+ * cancellation, a bug) is returned as it is and is no outcome for the breaker.
+ */
+export function toEventApiError(error: unknown, timeoutMs: number): unknown {
+  if (error instanceof EventApiError) return error;
+  if (error instanceof CircuitOpenError) return new UpstreamCircuitOpenError(error);
+  if (isCancel(error)) {
+    // The deadline fires through an AbortSignal whose reason is a TimeoutError.
+    const signal = (error as { config?: { signal?: { reason?: unknown } } }).config?.signal;
+    return isTimeoutReason(signal?.reason) ? new UpstreamTimeoutError(timeoutMs) : error;
+  }
+  if (isAxiosError(error)) {
+    if (error.response) return new UpstreamHttpError(error.response.status);
+    if (/maxContentLength|maxBodyLength/.test(error.message)) {
+      return new UpstreamMalformedResponseError('body larger than the allowed size');
+    }
+    return new UpstreamNetworkError(error.code);
+  }
+  return error;
+}
+
+/** What an error (translated or not) means to the breaker. */
+export function breakerVerdict(error: unknown): CallClassification {
+  return error instanceof EventApiError ? error.verdict.breaker : 'ignore';
+}

@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { Emitter } from '../circuit-breaker';
+import type { UpstreamOutcome } from './event-api.errors';
+import type { UpstreamOperation } from './upstream-call';
+
+/** One finished upstream call attempt (a retry is a second one), or a refusal by a breaker. */
+export interface UpstreamCallEvent {
+  readonly operation: UpstreamOperation;
+  readonly breaker: string;
+  readonly outcome: UpstreamOutcome;
+  /** Wall time of the attempt; 0 for a refusal (no call was made). */
+  readonly durationSeconds: number;
+}
+
+/**
+ * Where the Event API client reports its calls. Metrics (and later tracing) subscribe to it, so
+ * the client depends on nobody who watches it.
+ */
+@Injectable()
+export class UpstreamCallEvents extends Emitter<UpstreamCallEvent> {}

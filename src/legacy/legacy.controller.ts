@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IdParams } from '../common/dto/id-params.dto';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiRateLimitedResponse,
+} from '../common/openapi/api-error-responses.decorator';
+import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
+import type { Event, User } from '../event-api/event-api.models';
+import { ApiCreateEventBody } from '../events/create-event.openapi';
+import { CreateEventDto } from '../events/dto/create-event.dto';
+import { EventDto } from '../events/dto/event.dto';
+import { EventsService } from '../events/events.service';
+import { UserDto } from '../users/dto/user.dto';
+import { UsersService } from '../users/users.service';
+
+/**
+ * The original system's paths, kept for existing clients: same logic as the resource routes, the
+ * original status codes (a create answers 200), marked deprecated.
+ */
+@ApiTags('Legacy')
+@ApiUpstreamErrorResponses()
+@ApiRateLimitedResponse()
+@Controller()
+export class LegacyController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly events: EventsService,
+  ) {}
+
+  @Get('getUsers')
+  @ApiOperation({ summary: 'List users (use GET /users)', deprecated: true })
+  @ApiOkResponse({ type: [UserDto] })
+  getUsers(): Promise<User[]> {
+    return this.users.getUsers();
+  }
+
+  @Get('getEventsByUserId/:id')
+  @ApiOperation({ summary: "List a user's events (use GET /users/{id}/events)", deprecated: true })
+  @ApiOkResponse({ type: [EventDto] })
+  @ApiBadRequestResponse('Invalid id')
+  @ApiNotFoundResponse('No such user')
+  getEventsByUserId(@Param() { id }: IdParams): Promise<Event[]> {
+    return this.users.getUserEvents(id);
+  }
+
+  @Get('getEvents')
+  @ApiOperation({ summary: 'List events (use GET /events)', deprecated: true })
+  @ApiOkResponse({ type: [EventDto] })
+  getEvents(): Promise<Event[]> {
+    return this.events.getEvents();
+  }
+
+  @Post('addEvent')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create an event (use POST /events)', deprecated: true })
+  @ApiOkResponse({ type: EventDto })
+  @ApiCreateEventBody()
+  addEvent(@Body() body: CreateEventDto): Promise<Event> {
+    return this.events.createEvent(body);
+  }
+}

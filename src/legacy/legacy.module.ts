@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
+import { UsersModule } from '../users/users.module';
+import { LegacyController } from './legacy.controller';
+
+/** The original system's deprecated paths, served by the Users and Events services. */
+@Module({
+  imports: [UsersModule, EventsModule],
+  controllers: [LegacyController],
+})
+export class LegacyModule {}

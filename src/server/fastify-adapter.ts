@@ -1,0 +1,27 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CORRELATION_ID_HEADER, correlationIdFor } from '../common/correlation-id';
+import { toErrorResponse } from '../common/errors/error-response';
+import type { GatewayConfig } from '../config/gateway-config';
+
+/** The Fastify adapter with the gateway's server options (built before Nest's DI exists). */
+export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    genReqId: correlationIdFor,
+    requestIdHeader: false,
+    bodyLimit: config.security.bodyLimitBytes,
+    trustProxy: config.security.trustProxy,
+    // Prototype-poisoning keys in JSON bodies are refused with 400 (Fastify's default, made explicit).
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // URLs the router refuses before any hook or Nest runs (malformed, over-long parameters):
+    // answered in the common error shape too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, headers, body } = toErrorResponse(error, request.id);
+      void reply
+        .status(status)
+        .headers({ ...headers, [CORRELATION_ID_HEADER]: request.id })
+        .send(body);
+    },
+  });
+}

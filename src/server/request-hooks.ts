@@ -1,0 +1,51 @@
+import { UnsupportedMediaTypeException } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import { CORRELATION_ID_HEADER } from '../common/correlation-id';
+import { requestContext } from '../common/request-context';
+import type { RawRequestWithRoute } from '../logging/logging.module';
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
+
+/** Every answer carries the request's correlation id (Fastify's request id, see correlation-id.ts). */
+export function echoCorrelationId(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(CORRELATION_ID_HEADER, request.id);
+    done();
+  });
+}
+
+/** JSON is the only body this API takes: other media types are refused before any parser runs. */
+export function requireJsonBodies(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const contentType = request.headers['content-type'];
+    if (
+      request.method !== 'GET' &&
+      contentType !== undefined &&
+      !JSON_MEDIA_TYPE.test(contentType)
+    ) {
+      done(new UnsupportedMediaTypeException('Content-Type must be application/json'));
+      return;
+    }
+    done();
+  });
+}
+
+/** The request log line is written from the raw request: leave the route template on it. */
+export function exposeRouteToRequestLog(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    (request.raw as RawRequestWithRoute).routeTemplate = request.routeOptions.url;
+    done();
+  });
+}
+
+/**
+ * Enters the request's async context once the body is parsed, so everything Nest runs for the
+ * request (guards, pipes, the handler, upstream calls, log lines) can read its correlation id.
+ * Entered here rather than in onRequest: body parsing runs in the socket's callbacks, which would
+ * lose a context entered earlier.
+ */
+export function enterRequestContext(fastify: FastifyInstance): void {
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    requestContext.run({ correlationId: request.id }, done);
+  });
+}
