@@ -1,13 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ConfigModule } from '@nestjs/config';
 import type { GatewayConfig } from './config/gateway-config';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -23,17 +22,7 @@ export class AppModule {
           skipProcessEnv: true,
           load: [() => config],
         }),
-        // Per client IP; probes and /metrics opt out with @SkipThrottle.
-        ThrottlerModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (settings: ConfigService<GatewayConfig, true>) => {
-            const security = settings.get('security', { infer: true });
-            return {
-              throttlers: [{ ttl: security.rateLimitTtlMs, limit: security.rateLimitMax }],
-              errorMessage: 'Too many requests: retry after the number of seconds in Retry-After',
-            };
-          },
-        }),
+        RateLimitModule,
         LoggingModule,
         MetricsModule,
         UsersModule,
@@ -41,7 +30,6 @@ export class AppModule {
         LegacyModule,
         HealthModule,
       ],
-      providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
     };
   }
 }

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { InvalidEnvironmentError } from './config/environment';
 import { loadConfig, loadDotEnvFile, type GatewayConfig } from './config/gateway-config';
+import { PinoNestLogger } from './logging/pino-nest-logger';
 import { configureApp } from './server/configure-app';
 import { createFastifyAdapter } from './server/fastify-adapter';
 
@@ -19,9 +19,9 @@ async function bootstrap(): Promise<void> {
     createFastifyAdapter(config),
     { abortOnError: false, bufferLogs: true },
   );
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(app.get(PinoNestLogger));
   app.flushLogs();
-  await configureApp(app, config);
+  configureApp(app, config);
   closeOnSignals(app, config);
   const { port } = config.app;
   await app.listen(port, '0.0.0.0');

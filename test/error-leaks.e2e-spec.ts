@@ -3,8 +3,6 @@ import { Writable } from 'node:stream';
 import { EventsService } from '../src/events/events.service';
 import { createTestApp } from './support/test-app';
 
-// Its own file: nestjs-pino keeps one root logger per process, so only the first app a test file
-// creates can be given a log stream.
 describe('unknown errors (e2e)', () => {
   let app: NestFastifyApplication | undefined;
 

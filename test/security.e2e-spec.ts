@@ -26,6 +26,8 @@ describe('security (e2e)', () => {
         expect(csp).toContain("frame-ancestors 'none'");
         expect(response.headers['x-content-type-options']).toBe('nosniff');
         expect(response.headers['strict-transport-security']).toBeDefined();
+        // Over plain HTTP it would send browsers to HTTPS for the docs' own assets.
+        expect(csp).not.toContain('upgrade-insecure-requests');
       }
       // Swagger UI's page loads only scripts the app serves itself, which CSP 'self' allows.
       const page = (await app.inject({ method: 'GET', url: '/docs' })).body;
@@ -119,6 +121,31 @@ describe('security (e2e)', () => {
         message: 'Too many requests: retry after the number of seconds in Retry-After',
         requestId: limited.headers['x-correlation-id'],
       });
+    });
+
+    it('gives each client one budget across the API: aliases and other routes share it', async () => {
+      app = await createTestApp({ RATE_LIMIT_MAX: '3' });
+      nock(UPSTREAM)
+        .get('/getUsers')
+        .times(2)
+        .reply(200, [upstreamUser(1)])
+        .get('/getEvents')
+        .reply(200, []);
+      const statuses: number[] = [];
+      for (const url of ['/users', '/getUsers', '/events', '/getEvents', '/users/1']) {
+        const response = await app.inject({ method: 'GET', url });
+        statuses.push(response.statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    });
+
+    it('counts down one remaining budget across routes', async () => {
+      app = await createTestApp({ RATE_LIMIT_MAX: '5' });
+      nock(UPSTREAM).get('/getUsers').times(2).reply(200, []);
+      const first = await app.inject({ method: 'GET', url: '/users' });
+      const second = await app.inject({ method: 'GET', url: '/getUsers' });
+      expect(first.headers['x-ratelimit-remaining']).toBe('4');
+      expect(second.headers['x-ratelimit-remaining']).toBe('3');
     });
 
     it('never limits /health, /ready or /metrics', async () => {

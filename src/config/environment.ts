@@ -13,7 +13,7 @@ import {
   type ValidationError,
 } from 'class-validator';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** `true`/`false` (any case) or `1`/`0`; anything else is left as is and fails validation. */

@@ -4,26 +4,17 @@ import { AllExceptionsFilter } from '../common/errors/all-exceptions.filter';
 import { validationFailed } from '../common/errors/validation-error';
 import type { GatewayConfig } from '../config/gateway-config';
 import { setupOpenApi } from './openapi';
-import {
-  echoCorrelationId,
-  enterRequestContext,
-  exposeRouteToRequestLog,
-  requireJsonBodies,
-} from './request-hooks';
+import { echoCorrelationId, enterRequestContext, requireJsonBodies } from './request-hooks';
 import { applySecurity } from './security';
 
 /**
  * Everything main.ts and the e2e tests both do to the app before it listens: security, request
  * hooks, validation, the one error filter, and the OpenAPI document.
  */
-export async function configureApp(
-  app: NestFastifyApplication,
-  config: GatewayConfig,
-): Promise<void> {
-  await applySecurity(app, config.security);
+export function configureApp(app: NestFastifyApplication, config: GatewayConfig): void {
+  applySecurity(app, config.security);
   const fastify = app.getHttpAdapter().getInstance();
   echoCorrelationId(fastify);
-  exposeRouteToRequestLog(fastify);
   requireJsonBodies(fastify);
   enterRequestContext(fastify);
   app.useGlobalPipes(

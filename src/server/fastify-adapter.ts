@@ -7,6 +7,8 @@ import type { GatewayConfig } from '../config/gateway-config';
 /** The Fastify adapter with the gateway's server options (built before Nest's DI exists). */
 export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
   return new FastifyAdapter({
+    // No Express-style middleware is used: middie's per-request hook is not needed.
+    skipMiddie: true,
     genReqId: correlationIdFor,
     requestIdHeader: false,
     bodyLimit: config.security.bodyLimitBytes,

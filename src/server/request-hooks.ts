@@ -2,7 +2,6 @@ import { UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { requestContext } from '../common/request-context';
-import type { RawRequestWithRoute } from '../logging/logging.module';
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 
@@ -26,14 +25,6 @@ export function requireJsonBodies(fastify: FastifyInstance): void {
       done(new UnsupportedMediaTypeException('Content-Type must be application/json'));
       return;
     }
-    done();
-  });
-}
-
-/** The request log line is written from the raw request: leave the route template on it. */
-export function exposeRouteToRequestLog(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    (request.raw as RawRequestWithRoute).routeTemplate = request.routeOptions.url;
     done();
   });
 }

@@ -1,28 +1,61 @@
-import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import type { GatewayConfig } from '../config/gateway-config';
 
+const HELMET_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    // Swagger UI is served by the app itself: its scripts and styles come from 'self'; it sets a
+    // few inline styles and uses data: images. No upgrade-insecure-requests: over plain HTTP (an
+    // HTTP ingress, a node address) it would make browsers fetch the UI's own assets over HTTPS.
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      scriptSrcAttr: ["'none'"],
+    },
+  },
+};
+
+/**
+ * Helmet's headers, computed once: they depend on no request (no nonces), so running helmet's
+ * middleware for every request would only redo the same work.
+ */
+export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): [string, string][] {
+  const headers = new Map<string, string>();
+  const response = {
+    setHeader: (name: string, value: string | number) =>
+      void headers.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => void headers.delete(name.toLowerCase()),
+  } as unknown as ServerResponse;
+  let failure: unknown;
+  helmet(options)({} as IncomingMessage, response, (error?: unknown) => (failure = error));
+  if (failure !== undefined) throw new Error('Invalid security header options', { cause: failure });
+  return [...headers];
+}
+
 /** Security headers on every answer, and CORS for the configured origins only. */
-export async function applySecurity(
+export function applySecurity(
   app: NestFastifyApplication,
   security: GatewayConfig['security'],
-): Promise<void> {
-  await app.register(helmet, {
-    // Swagger UI is served by the app itself: its scripts and styles come from 'self'; it sets a
-    // few inline styles and uses data: images.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-  });
+): void {
+  const headers = securityHeaders();
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      for (const [name, value] of headers) reply.header(name, value);
+      done();
+    });
   if (security.corsOrigins.length > 0) {
     app.enableCors({
       origin: [...security.corsOrigins],

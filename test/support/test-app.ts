@@ -1,13 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import type { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
 import type { Clock } from '../../src/circuit-breaker';
 import { FakeClock } from '../../src/circuit-breaker/testing/fake-clock';
 import { CLOCK } from '../../src/common/clock';
 import { loadConfig } from '../../src/config/gateway-config';
-import { LOG_DESTINATION } from '../../src/logging/logging.module';
+import { LOG_DESTINATION } from '../../src/logging/pino-logger';
+import { PinoNestLogger } from '../../src/logging/pino-nest-logger';
 import { configureApp } from '../../src/server/configure-app';
 import { createFastifyAdapter } from '../../src/server/fastify-adapter';
 import { UPSTREAM } from '../../src/testing/upstream-url';
@@ -41,15 +41,16 @@ export async function createTestApp(
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const config = loadConfig({ ...TEST_ENV, ...env });
+  // Quiet unless the test captures the logs.
+  const config = loadConfig({ ...TEST_ENV, LOG_LEVEL: options.logs ? 'info' : 'silent', ...env });
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
   if (options.logs) builder = builder.overrideProvider(LOG_DESTINATION).useValue(options.logs);
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config));
-  if (options.logs) app.useLogger(app.get(PinoLogger));
-  await configureApp(app, config);
+  if (options.logs) app.useLogger(app.get(PinoNestLogger));
+  configureApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

@@ -1,0 +1,66 @@
+import { Inject, Injectable, type LoggerService } from '@nestjs/common';
+import type { Level, Logger } from 'pino';
+import { requestContext } from '../common/request-context';
+import { PINO } from './pino-logger';
+
+/** Nest's start-up chatter (modules loaded, routes mapped): only worth reading when debugging. */
+const BOOT_CONTEXTS: ReadonlySet<string> = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestApplication',
+]);
+
+/**
+ * Nest's logger, writing through pino. Every line written while serving a request carries its
+ * `correlationId`; nothing is formatted for a level that is off.
+ */
+@Injectable()
+export class PinoNestLogger implements LoggerService {
+  constructor(@Inject(PINO) private readonly pino: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.write(context && BOOT_CONTEXTS.has(context) ? 'debug' : 'info', message, context);
+  }
+
+  error(message: unknown, stackOrContext?: string, context?: string): void {
+    // Nest calls error(message, stack, context), or error(message, context) without a stack.
+    if (context === undefined && stackOrContext !== undefined && !stackOrContext.includes('\n')) {
+      this.write('error', message, stackOrContext);
+    } else {
+      this.write('error', message, context, stackOrContext);
+    }
+  }
+
+  warn(message: unknown, context?: string): void {
+    this.write('warn', message, context);
+  }
+
+  debug(message: unknown, context?: string): void {
+    this.write('debug', message, context);
+  }
+
+  verbose(message: unknown, context?: string): void {
+    this.write('trace', message, context);
+  }
+
+  fatal(message: unknown, context?: string): void {
+    this.write('fatal', message, context);
+  }
+
+  private write(level: Level, message: unknown, context?: string, stack?: string): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    const correlationId = requestContext.current()?.correlationId;
+    const fields: Record<string, unknown> = {};
+    if (context) fields.context = context;
+    if (correlationId) fields.correlationId = correlationId;
+    if (stack) fields.stack = stack;
+    if (message instanceof Error) {
+      fields.err = message;
+      this.pino[level](fields, message.message);
+    } else {
+      this.pino[level](fields, typeof message === 'string' ? message : JSON.stringify(message));
+    }
+  }
+}
