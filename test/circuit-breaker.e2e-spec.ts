@@ -92,6 +92,18 @@ describe('circuit breaker (e2e, nock upstream)', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it('refuses a create while open before reading its body: 503, not a validation error', async () => {
+    await openWriteBreaker();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": 42}',
+    });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ code: 'CIRCUIT_OPEN', circuitBreakerState: 'OPEN' });
+  });
+
   it('lets a single probe through after the wait, and a successful probe closes the breaker', async () => {
     await openWriteBreaker();
     waitOutWriteBreaker();

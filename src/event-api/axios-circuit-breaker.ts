@@ -9,6 +9,7 @@ import {
   type CallPermit,
   type CircuitBreakerRegistry,
 } from '../circuit-breaker';
+import { withoutStackTrace } from '../common/errors/without-stack-trace';
 
 /** Request options the adapter reads, on top of axios's own. */
 export interface GuardedRequestConfig<T = unknown> extends AxiosRequestConfig {
@@ -51,7 +52,11 @@ export function attachCircuitBreaker(
     }
     const admission = registry.get(config.circuitBreaker).tryAcquire();
     if (!admission.admitted) {
-      throw new CircuitOpenError(config.circuitBreaker, admission.state, admission.retryAfterMs);
+      // Expected control flow while open: no stack trace is captured (that is its main cost).
+      const { state, retryAfterMs } = admission;
+      throw withoutStackTrace(
+        () => new CircuitOpenError(config.circuitBreaker!, state, retryAfterMs),
+      );
     }
     config[PERMIT] = admission;
     return config;

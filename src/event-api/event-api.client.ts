@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CircuitBreakerRegistry, CircuitOpenError } from '../circuit-breaker';
+import { CircuitBreakerRegistry } from '../circuit-breaker';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { requestContext } from '../common/request-context';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -108,21 +108,26 @@ export class EventApiClient implements OnApplicationShutdown {
   }
 
   /**
-   * Throws the 503 a create would get if the write breaker refuses it now, before any upstream
-   * work (such as looking its user up) is spent on a write that cannot be made.
+   * The 503 a create would get if the write breaker refuses it now (counted as a refusal), or
+   * `undefined` when it would be admitted. For refusing before any upstream work, such as looking
+   * the event's user up, is spent on a write that cannot be made.
    */
-  assertWritable(): void {
+  writeRefusal(): UpstreamCircuitOpenError | undefined {
     const rejection = this.registry.get(WRITE_BREAKER).preflight();
-    if (!rejection) return;
+    if (!rejection) return undefined;
     this.calls.emit({
       operation: 'addEvent',
       breaker: WRITE_BREAKER,
       outcome: 'rejected',
       durationSeconds: 0,
     });
-    throw new UpstreamCircuitOpenError(
-      new CircuitOpenError(WRITE_BREAKER, rejection.state, rejection.retryAfterMs),
-    );
+    return UpstreamCircuitOpenError.of(WRITE_BREAKER, rejection.state, rejection.retryAfterMs);
+  }
+
+  /** Throws `writeRefusal()`'s 503 if there is one. */
+  assertWritable(): void {
+    const refusal = this.writeRefusal();
+    if (refusal) throw refusal;
   }
 
   /**

@@ -93,13 +93,7 @@ describe('verdicts', () => {
     [new UpstreamNetworkError('ECONNRESET'), 'network', true, 'failure', true],
     [new UpstreamTimeoutError(1), 'timeout', false, 'failure', true],
     [new UpstreamMalformedResponseError('x'), 'malformed', false, 'failure', false],
-    [
-      new UpstreamCircuitOpenError(new CircuitOpenError('b', CircuitState.Open, 1)),
-      'rejected',
-      false,
-      'ignore',
-      false,
-    ],
+    [UpstreamCircuitOpenError.of('b', CircuitState.Open, 1), 'rejected', false, 'ignore', false],
   ])(
     '%s: outcome %s, retryable %s, breaker %s, effect unknown %s',
     (error, outcome, retryable, breaker, effectUnknown) => {

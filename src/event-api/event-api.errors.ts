@@ -2,6 +2,7 @@ import { isAxiosError, isCancel } from 'axios';
 import { CircuitOpenError, type CallClassification, type RejectingState } from '../circuit-breaker';
 import { ApiError, type Problem } from '../common/errors/api-error';
 import type { ErrorCode } from '../common/errors/error-codes';
+import { withoutStackTrace } from '../common/errors/without-stack-trace';
 
 /** How an upstream call ended, as a metric label (`upstream_requests_total{outcome}`). */
 export type UpstreamOutcome =
@@ -134,7 +135,8 @@ export const CIRCUIT_OPEN_MESSAGE =
 
 /**
  * A circuit breaker refused the call: no upstream call was made. Answered 503 with `Retry-After`
- * and the original system's fields (`success`, `retryAfter`, `circuitBreakerState`).
+ * and the original system's fields (`success`, `retryAfter`, `circuitBreakerState`). Built without
+ * a stack trace: it is expected control flow, answered thousands of times a second while open.
  */
 export class UpstreamCircuitOpenError extends EventApiError {
   override readonly name = 'UpstreamCircuitOpenError';
@@ -144,25 +146,36 @@ export class UpstreamCircuitOpenError extends EventApiError {
     breaker: 'ignore',
     effectUnknown: false,
   };
-  readonly breaker: string;
-  readonly state: RejectingState;
-  readonly retryAfterMs: number;
 
-  constructor(cause: CircuitOpenError) {
-    const retryAfter = Math.max(1, Math.ceil(cause.retryAfterMs / 1000));
+  /** Prefer `of` or `from`, which skip the stack trace. */
+  constructor(
+    readonly breaker: string,
+    readonly state: RejectingState,
+    readonly retryAfterMs: number,
+  ) {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     super({
       status: 503,
       code: 'CIRCUIT_OPEN',
       error: 'Service temporarily unavailable',
       message: CIRCUIT_OPEN_MESSAGE,
-      details: { success: false, retryAfter, circuitBreakerState: cause.state },
+      details: { success: false, retryAfter, circuitBreakerState: state },
       headers: { 'retry-after': String(retryAfter) },
       log: 'none',
     });
-    this.message = cause.message;
-    this.breaker = cause.breaker;
-    this.state = cause.state;
-    this.retryAfterMs = cause.retryAfterMs;
+    this.message = `Circuit breaker "${breaker}" is ${state}; call rejected without contacting the upstream`;
+  }
+
+  static of(
+    breaker: string,
+    state: RejectingState,
+    retryAfterMs: number,
+  ): UpstreamCircuitOpenError {
+    return withoutStackTrace(() => new UpstreamCircuitOpenError(breaker, state, retryAfterMs));
+  }
+
+  static from(refusal: CircuitOpenError): UpstreamCircuitOpenError {
+    return UpstreamCircuitOpenError.of(refusal.breaker, refusal.state, refusal.retryAfterMs);
   }
 }
 
@@ -177,7 +190,7 @@ function isTimeoutReason(reason: unknown): boolean {
  */
 export function toEventApiError(error: unknown, timeoutMs: number): unknown {
   if (error instanceof EventApiError) return error;
-  if (error instanceof CircuitOpenError) return new UpstreamCircuitOpenError(error);
+  if (error instanceof CircuitOpenError) return UpstreamCircuitOpenError.from(error);
   if (isCancel(error)) {
     // The deadline fires through an AbortSignal whose reason is a TimeoutError.
     const signal = (error as { config?: { signal?: { reason?: unknown } } }).config?.signal;

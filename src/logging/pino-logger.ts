@@ -30,5 +30,8 @@ export function createPinoLogger(
   const options: LoggerOptions = { level: app.logLevel };
   if (destination) return pino(options, destination);
   const transport = prettyTransport(app.nodeEnv);
-  return transport ? pino({ ...options, transport }) : pino(options);
+  if (transport) return pino({ ...options, transport });
+  // Asynchronous writes to stdout: the event loop never blocks on a slow log pipe; lines written
+  // while a write is in flight go out together. pino flushes what is left on exit.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }

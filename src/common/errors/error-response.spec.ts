@@ -3,7 +3,7 @@ import {
   InternalServerErrorException,
   NotFoundException,
 } from '@nestjs/common';
-import { CircuitOpenError, CircuitState } from '../../circuit-breaker';
+import { CircuitState } from '../../circuit-breaker';
 import {
   UpstreamCircuitOpenError,
   UpstreamHttpError,
@@ -15,7 +15,7 @@ import { ApiError } from './api-error';
 import { toErrorResponse } from './error-response';
 
 const open = (state: CircuitState.Open | CircuitState.HalfOpen, retryAfterMs: number) =>
-  new UpstreamCircuitOpenError(new CircuitOpenError('event-api.write', state, retryAfterMs));
+  UpstreamCircuitOpenError.of('event-api.write', state, retryAfterMs);
 
 describe('toErrorResponse', () => {
   it('answers an open circuit with 503, Retry-After and the original fields', () => {

@@ -1,0 +1,39 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { toErrorResponse } from '../common/errors/error-response';
+import { EventApiClient } from '../event-api/event-api.client';
+
+/** The routes that create an event (the resource path and its legacy alias). */
+export const CREATE_ROUTES: ReadonlySet<string> = new Set(['/events', '/addEvent']);
+
+/**
+ * While the write breaker refuses writes, a create is answered 503 as soon as it arrives: before
+ * its body is read or validated, and before any upstream work (such as checking that its user
+ * exists). A refused create then costs about what a route that does nothing costs, and an outage
+ * upstream cannot make the gateway spend its CPU on creates that cannot be made.
+ */
+@Injectable()
+export class RefuseCreatesWhileOpenHook implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly eventApi: EventApiClient,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (request.method !== 'POST' || !CREATE_ROUTES.has(request.routeOptions.url ?? '')) {
+        done();
+        return;
+      }
+      const refusal = this.eventApi.writeRefusal();
+      if (!refusal) {
+        done();
+        return;
+      }
+      const { status, headers, body } = toErrorResponse(refusal, request.id);
+      void reply.code(status).headers(headers).send(body);
+    });
+  }
+}
