@@ -1,4 +1,3 @@
-import { isAxiosError, isCancel } from 'axios';
 import { CircuitOpenError, type CallClassification, type RejectingState } from '../circuit-breaker';
 import { ApiError, type Problem } from '../common/errors/api-error';
 import type { ErrorCode } from '../common/errors/error-codes';
@@ -177,6 +176,25 @@ export class UpstreamCircuitOpenError extends EventApiError {
   static from(refusal: CircuitOpenError): UpstreamCircuitOpenError {
     return UpstreamCircuitOpenError.of(refusal.breaker, refusal.state, refusal.retryAfterMs);
   }
+}
+
+// Guards for axios's errors, written against the fields axios sets rather than imported: this file is
+// CommonJS, @nestjs/axios loads axios's ESM build, and importing the CommonJS one as well would
+// load a second copy of axios for two one-line checks.
+interface AxiosLikeError {
+  readonly isAxiosError: true;
+  readonly code?: string;
+  readonly message: string;
+  readonly response?: { readonly status: number };
+}
+
+function isAxiosError(error: unknown): error is AxiosLikeError {
+  return (error as { isAxiosError?: unknown } | null)?.isAxiosError === true;
+}
+
+/** axios marks its cancellations (an aborted signal included) with `__CANCEL__`. */
+function isCancel(error: unknown): boolean {
+  return (error as { __CANCEL__?: unknown } | null)?.__CANCEL__ === true;
 }
 
 function isTimeoutReason(reason: unknown): boolean {
