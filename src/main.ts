@@ -17,7 +17,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     createFastifyAdapter(config),
-    { abortOnError: false, bufferLogs: true },
+    // The gateway parses JSON bodies itself (see server/json-bodies.ts).
+    { abortOnError: false, bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(PinoNestLogger));
   app.flushLogs();

@@ -3,6 +3,7 @@ import nock from 'nock';
 import {
   guardUpstream,
   networkError,
+  neverAnswer,
   UPSTREAM,
   upstreamEvent,
   upstreamUser,
@@ -218,12 +219,70 @@ describe('Event Management API (e2e, nock upstream)', () => {
       const response = await post('/events', '{"name": ');
       expect(response.statusCode).toBe(400);
       expectErrorShape(response, 400);
+      expect(response.json()).toMatchObject({
+        code: 'MALFORMED_JSON',
+        message: 'The body is not valid JSON',
+      });
     });
 
-    it('answers 400 for an empty body', async () => {
+    it('answers 405 with Allow for a method the path does not take', async () => {
+      const response = await app.inject({ method: 'DELETE', url: '/events/1' });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers.allow).toBe('GET, HEAD');
+      expect(response.json()).toMatchObject({
+        statusCode: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        message: 'DELETE is not allowed on this path; allowed: GET, HEAD',
+      });
+      const collection = await app.inject({ method: 'PUT', url: '/events' });
+      expect(collection.headers.allow).toBe('GET, HEAD, POST');
+    });
+
+    it('still answers 404 for a path that does not exist', async () => {
+      const response = await app.inject({ method: 'DELETE', url: '/nope' });
+      expect(response.statusCode).toBe(404);
+      expect(response.json().code).toBe('ROUTE_NOT_FOUND');
+    });
+
+    it('answers 415 for a POST with no body and no content type', async () => {
       const response = await app.inject({ method: 'POST', url: '/events' });
+      expect(response.statusCode).toBe(415);
+      expect(response.json()).toMatchObject({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: 'Content-Type must be application/json',
+      });
+    });
+
+    it('answers 400 for an empty JSON body, saying it is empty', async () => {
+      const response = await post('/events', '');
       expect(response.statusCode).toBe(400);
-      expectErrorShape(response, 400);
+      expect(response.json()).toMatchObject({
+        code: 'MALFORMED_JSON',
+        message: 'The body is empty: send a JSON object',
+      });
+    });
+
+    it('says a missing field is required, once', async () => {
+      const response = await post('/events', { userId: '1' });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: ['name is required'],
+      });
+    });
+
+    it('says details must be a string when it is an object', async () => {
+      const response = await post('/events', { name: 'x', userId: '1', details: { a: 1 } });
+      expect(response.json().message).toEqual(['details must be a string']);
+    });
+
+    it('refuses a __proto__ key in valid JSON for what it is, not as invalid JSON', async () => {
+      const response = await post('/events', '{"name":"x","userId":"1","__proto__":{"a":1}}');
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: 'FORBIDDEN_KEY',
+        message: 'The body contains "__proto__" or "constructor.prototype", which are not allowed',
+      });
     });
 
     it('answers 415 for a body that is not JSON', async () => {
@@ -240,6 +299,10 @@ describe('Event Management API (e2e, nock upstream)', () => {
       });
       expect(response.statusCode).toBe(413);
       expectErrorShape(response, 413);
+      expect(response.json()).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'The body is larger than the limit of 16384 bytes',
+      });
     });
 
     it('answers 502 with upstreamStatus when the upstream refuses the write, without retrying', async () => {
@@ -307,7 +370,7 @@ describe('Event Management API (e2e, nock upstream)', () => {
     });
 
     it('answers 504 when the upstream does not answer within UPSTREAM_TIMEOUT_MS', async () => {
-      nock(UPSTREAM).get('/getUserById/1').delay(2_000).reply(200, upstreamUser(1));
+      nock(UPSTREAM).get('/getUserById/1').reply(neverAnswer);
       const response = await app.inject({ method: 'GET', url: '/users/1' });
       expect(response.statusCode).toBe(504);
       expect(expectErrorShape(response, 504).message).toBe(

@@ -7,7 +7,7 @@ import {
   CountInWindowPolicy,
 } from '../circuit-breaker';
 import { FakeClock } from '../circuit-breaker/testing/fake-clock';
-import { guardUpstream, networkError } from '../testing/nock-upstream';
+import { guardUpstream, networkError, neverAnswer } from '../testing/nock-upstream';
 import { attachCircuitBreaker, type GuardedRequestConfig } from './axios-circuit-breaker';
 import {
   breakerVerdict,
@@ -117,7 +117,7 @@ describe('attachCircuitBreaker', () => {
     await expect(get('/down')).rejects.toThrow();
     clock.advance(10_000);
     const controller = new AbortController();
-    nock(BASE).get('/slow').delay(1_000).reply(200);
+    nock(BASE).get('/slow').reply(neverAnswer);
     const call = get('/slow', { signal: controller.signal });
     controller.abort();
     await expect(call).rejects.toThrow();

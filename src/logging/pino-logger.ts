@@ -29,6 +29,7 @@ export function createPinoLogger(
 ): Logger {
   const options: LoggerOptions = { level: app.logLevel };
   if (destination) return pino(options, destination);
+  if (app.logLevel === 'silent') return pino(options);
   const transport = prettyTransport(app.nodeEnv);
   if (transport) return pino({ ...options, transport });
   // Asynchronous writes to stdout: the event loop never blocks on a slow log pipe; lines written

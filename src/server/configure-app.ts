@@ -3,8 +3,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AllExceptionsFilter } from '../common/errors/all-exceptions.filter';
 import { validationFailed } from '../common/errors/validation-error';
 import type { GatewayConfig } from '../config/gateway-config';
+import { acceptJsonBodiesOnly } from './json-bodies';
+import { answerMethodNotAllowed } from './method-not-allowed';
 import { setupOpenApi } from './openapi';
-import { echoCorrelationId, enterRequestContext, requireJsonBodies } from './request-hooks';
+import { echoCorrelationId, enterRequestContext } from './request-hooks';
 import { applySecurity } from './security';
 
 /**
@@ -14,8 +16,9 @@ import { applySecurity } from './security';
 export function configureApp(app: NestFastifyApplication, config: GatewayConfig): void {
   applySecurity(app, config.security);
   const fastify = app.getHttpAdapter().getInstance();
+  answerMethodNotAllowed(fastify); // first: it records every route registered after it
   echoCorrelationId(fastify);
-  requireJsonBodies(fastify);
+  acceptJsonBodiesOnly(fastify);
   enterRequestContext(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
@@ -23,9 +26,11 @@ export function configureApp(app: NestFastifyApplication, config: GatewayConfig)
       forbidNonWhitelisted: true,
       transform: true,
       forbidUnknownValues: true,
+      // One message per broken property: the first rule it breaks (see CreateEventDto).
+      stopAtFirstError: true,
       exceptionFactory: validationFailed,
     }),
   );
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter({ bodyLimitBytes: config.security.bodyLimitBytes }));
   setupOpenApi(app);
 }

@@ -19,7 +19,9 @@ export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
     // URLs the router refuses before any hook or Nest runs (malformed, over-long parameters):
     // answered in the common error shape too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const { status, headers, body } = toErrorResponse(error, request.id);
+      const { status, headers, body } = toErrorResponse(error, request.id, {
+        bodyLimitBytes: config.security.bodyLimitBytes,
+      });
       void reply
         .status(status)
         .headers({ ...headers, [CORRELATION_ID_HEADER]: request.id })

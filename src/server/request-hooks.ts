@@ -1,30 +1,11 @@
-import { UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { requestContext } from '../common/request-context';
-
-const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 
 /** Every answer carries the request's correlation id (Fastify's request id, see correlation-id.ts). */
 export function echoCorrelationId(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(CORRELATION_ID_HEADER, request.id);
-    done();
-  });
-}
-
-/** JSON is the only body this API takes: other media types are refused before any parser runs. */
-export function requireJsonBodies(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const contentType = request.headers['content-type'];
-    if (
-      request.method !== 'GET' &&
-      contentType !== undefined &&
-      !JSON_MEDIA_TYPE.test(contentType)
-    ) {
-      done(new UnsupportedMediaTypeException('Content-Type must be application/json'));
-      return;
-    }
     done();
   });
 }

@@ -55,3 +55,15 @@ export const upstreamEvent = (id: number | string, userId: number, name = `Event
  */
 export const networkError = () =>
   Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+/**
+ * A reply callback for an upstream that never answers: the request stays open until the gateway
+ * gives up. Unlike nock's `delay()`, it leaves no timer behind to keep Jest alive.
+ */
+export const neverAnswer = (
+  _uri: string,
+  _body: nock.Body,
+  _callback: (error: NodeJS.ErrnoException | null, result: nock.ReplyFnResult) => void,
+): void => {
+  // nock treats a three-argument reply function as asynchronous: never calling back never answers.
+};

@@ -48,7 +48,12 @@ export async function createTestApp(
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config));
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    createFastifyAdapter(config),
+    {
+      bodyParser: false,
+    },
+  );
   if (options.logs) app.useLogger(app.get(PinoNestLogger));
   configureApp(app, config);
   await app.init();

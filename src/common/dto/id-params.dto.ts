@@ -5,7 +5,7 @@ import { ID_PATTERN, ID_PATTERN_DESCRIPTION } from '../ids';
 /** `:id` path parameter, validated before anything reaches the upstream. */
 export class IdParams {
   @ApiProperty({ description: ID_PATTERN_DESCRIPTION, example: '1', pattern: ID_PATTERN.source })
-  @IsString()
   @Matches(ID_PATTERN, { message: `id must be ${ID_PATTERN_DESCRIPTION}` })
+  @IsString()
   readonly id: string;
 }

@@ -4,7 +4,8 @@
  */
 export const ERROR_CODES = {
   VALIDATION_FAILED: 'The path, query or body broke an input rule (see message for each one)',
-  MALFORMED_JSON: 'The body is not valid JSON',
+  MALFORMED_JSON: 'The body is empty or not valid JSON',
+  FORBIDDEN_KEY: 'The body holds "__proto__" or "constructor.prototype"',
   BAD_REQUEST: 'The request is malformed',
   USER_NOT_FOUND: 'No user with this id',
   EVENT_NOT_FOUND: 'No event with this id',

@@ -34,19 +34,30 @@ function httpExceptionMessage(exception: HttpException): string | string[] {
   return exception.message;
 }
 
-/** Errors Fastify raises before Nest runs, by their `code`: what to say and which code to give. */
-const FRAMEWORK_ERRORS: Readonly<Record<string, { code: ErrorCode; message?: string }>> = {
+/** What the mapping may say about the limits a request broke. */
+export interface ErrorContext {
+  readonly bodyLimitBytes?: number;
+}
+
+function tooLarge({ bodyLimitBytes }: ErrorContext): string {
+  return bodyLimitBytes === undefined
+    ? 'The body is larger than the limit'
+    : `The body is larger than the limit of ${bodyLimitBytes} bytes`;
+}
+
+/** Errors Fastify raises before Nest runs, by their `code`: which code to give, and what to say. */
+const FRAMEWORK_ERRORS: Readonly<
+  Record<string, { code: ErrorCode; message?: (context: ErrorContext) => string }>
+> = {
   // Fastify's own messages for these repeat the whole URL back: say what is wrong instead.
-  FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: 'A path parameter is too long' },
-  FST_ERR_BAD_URL: { code: 'BAD_REQUEST', message: 'The URL is malformed' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: () => 'A path parameter is too long' },
+  FST_ERR_BAD_URL: { code: 'BAD_REQUEST', message: () => 'The URL is malformed' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: tooLarge },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE' },
 };
 
 /** Errors thrown below Nest (Fastify's body parsing, limits) carry a 4xx `statusCode`. */
-function frameworkProblem(exception: unknown): Problem | undefined {
+function frameworkProblem(exception: unknown, context: ErrorContext): Problem | undefined {
   const { statusCode, code } = (exception ?? {}) as { statusCode?: unknown; code?: unknown };
   if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
   const known = typeof code === 'string' ? FRAMEWORK_ERRORS[code] : undefined;
@@ -54,12 +65,13 @@ function frameworkProblem(exception: unknown): Problem | undefined {
     status: statusCode,
     code: known?.code ?? DEFAULT_CODE_BY_STATUS[statusCode] ?? 'BAD_REQUEST',
     message:
-      known?.message ?? (exception instanceof Error ? exception.message : reason(statusCode)),
+      known?.message?.(context) ??
+      (exception instanceof Error ? exception.message : reason(statusCode)),
     log: 'none',
   };
 }
 
-function problemOf(exception: unknown): Problem {
+function problemOf(exception: unknown, context: ErrorContext): Problem {
   if (exception instanceof ApiError) return exception.toProblem();
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -70,13 +82,14 @@ function problemOf(exception: unknown): Problem {
     return {
       status,
       code: DEFAULT_CODE_BY_STATUS[status] ?? 'BAD_REQUEST',
-      message: httpExceptionMessage(exception),
+      // Nest hands Fastify's "body too large" over as a 413 HttpException.
+      message: status === 413 ? tooLarge(context) : httpExceptionMessage(exception),
       ...(headers ? { headers } : {}),
       log: 'none',
     };
   }
   return (
-    frameworkProblem(exception) ?? {
+    frameworkProblem(exception, context) ?? {
       status: 500,
       code: 'INTERNAL_ERROR',
       message: 'Internal server error',
@@ -90,8 +103,12 @@ function problemOf(exception: unknown): Problem {
  * become status codes and bodies. Errors that know their answer (`ApiError`, which the Event API
  * client's errors are) say it themselves; unknown errors become a generic 500 that reveals nothing.
  */
-export function toErrorResponse(exception: unknown, requestId: string): ErrorResponse {
-  const problem = problemOf(exception);
+export function toErrorResponse(
+  exception: unknown,
+  requestId: string,
+  context: ErrorContext = {},
+): ErrorResponse {
+  const problem = problemOf(exception, context);
   return {
     status: problem.status,
     headers: problem.headers ?? {},

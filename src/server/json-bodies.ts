@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { ApiError } from '../common/errors/api-error';
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
+/** Methods whose requests carry a body here (only POST is routed; the rest get 405). */
+const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+
+/** Only bodies whose text names these can hold a prototype-poisoning key: the rest skip the scan. */
+const MAY_POISON = /__proto__|constructor/;
+
+const unsupportedMediaType = () =>
+  new ApiError({
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Content-Type must be application/json',
+    log: 'none',
+  });
+
+const badJson = (code: 'MALFORMED_JSON' | 'FORBIDDEN_KEY', message: string) =>
+  new ApiError({ status: 400, code, message, log: 'none' });
+
+/**
+ * JSON is the only body this API takes. A request that may carry a body must say
+ * `Content-Type: application/json` (else 415, before any byte of the body is read), and the body
+ * is parsed with clear answers: not JSON, empty, or carrying a key that could poison prototypes
+ * (`__proto__`, `constructor.prototype`) are three different 400s.
+ */
+export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const contentType = request.headers['content-type'];
+    const needsJson = BODY_METHODS.has(request.method) || contentType !== undefined;
+    if (request.method !== 'GET' && needsJson && !JSON_MEDIA_TYPE.test(contentType ?? '')) {
+      done(unsupportedMediaType());
+      return;
+    }
+    done();
+  });
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const text = body as string;
+      if (text.trim() === '') {
+        done(badJson('MALFORMED_JSON', 'The body is empty: send a JSON object'), undefined);
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        done(badJson('MALFORMED_JSON', 'The body is not valid JSON'), undefined);
+        return;
+      }
+      if (!MAY_POISON.test(text)) {
+        done(null, parsed);
+        return;
+      }
+      try {
+        // Valid JSON, refused for what it holds rather than for its syntax.
+        secureJson.scan(parsed as object, { protoAction: 'error', constructorAction: 'error' });
+        done(null, parsed);
+      } catch {
+        done(
+          badJson(
+            'FORBIDDEN_KEY',
+            'The body contains "__proto__" or "constructor.prototype", which are not allowed',
+          ),
+          undefined,
+        );
+      }
+    },
+  );
+}
