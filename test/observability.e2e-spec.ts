@@ -139,6 +139,36 @@ describe('observability (e2e)', () => {
       expect(opening).toMatchObject({ level: 40, context: 'CircuitBreaker', correlationId: 'b-2' });
     });
 
+    it('logs answers given before any route runs (414), in one line without a stack trace', async () => {
+      const url = `/users/${'a'.repeat(200)}`;
+      const response = await app.inject({
+        method: 'GET',
+        url,
+        headers: { 'x-correlation-id': 'long-1' },
+      });
+      expect(response.statusCode).toBe(414);
+      const lines = logs.lines.filter((entry) => entry.correlationId === 'long-1');
+      expect(lines).toEqual([
+        expect.objectContaining({ res: { statusCode: 414 }, route: 'unmatched' }),
+      ]);
+    });
+
+    it('logs an upstream failure once, with its cause, and the request line carries no stack', async () => {
+      nock(UPSTREAM).get('/getEvents').times(2).reply(503);
+      await app.inject({
+        method: 'GET',
+        url: '/events',
+        headers: { 'x-correlation-id': 'fail-1' },
+      });
+      const lines = logs.lines.filter((entry) => entry.correlationId === 'fail-1');
+      expect(lines).toHaveLength(2);
+      const [cause, request] = lines;
+      expect(cause).toMatchObject({ level: 40, context: 'Exceptions' });
+      expect(cause.msg).toMatch(/GET \/events answered 502: UpstreamHttpError/);
+      expect(request).toMatchObject({ level: 30, res: { statusCode: 502 } });
+      expect(JSON.stringify(request)).not.toMatch(/stack|"err"/);
+    });
+
     it('does not log probes and scrapes', async () => {
       const before = logs.lines.length;
       await app.inject({ method: 'GET', url: '/health' });
@@ -202,6 +232,18 @@ describe('observability (e2e)', () => {
         /http_request_duration_seconds_count\{[^}]*route="\/(health|ready|metrics)"/,
       );
       expect(metrics).not.toMatch(/route="\/users\/1"/);
+    });
+
+    it('times answers given before any route runs (414) too', async () => {
+      await app.inject({ method: 'GET', url: `/users/${'b'.repeat(200)}` });
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(
+        sample(metrics, 'http_request_duration_seconds_count', {
+          method: 'GET',
+          route: 'unmatched',
+          status_code: '414',
+        }),
+      ).toBeGreaterThanOrEqual(1);
     });
 
     it('includes Node’s default metrics', async () => {

@@ -30,6 +30,10 @@ describe('validateEnvironment', () => {
       RATE_LIMIT_MAX: 300,
       RATE_LIMIT_TTL_MS: 60000,
       TRUST_PROXY: 'false',
+      HTTP_HEADERS_TIMEOUT_MS: 10000,
+      HTTP_REQUEST_TIMEOUT_MS: 30000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 65000,
+      LEGACY_SUNSET_AT: '',
     });
   });
 
@@ -69,6 +73,8 @@ describe('validateEnvironment', () => {
     ['CORS_ORIGINS', 'example.com'],
     ['TRUST_PROXY', 'yes please'],
     ['BODY_LIMIT_BYTES', '10'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '5'],
+    ['LEGACY_SUNSET_AT', 'next year'],
   ])('stops with one line naming %s=%s', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);
     expect(() => validateEnvironment({ [name]: value })).toThrow(

@@ -153,6 +153,31 @@ export class EnvironmentVariables {
     message: 'TRUST_PROXY must be true, false, a number of hops or a list of addresses',
   })
   readonly TRUST_PROXY: string = 'false';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  readonly HTTP_HEADERS_TIMEOUT_MS: number = 10_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  readonly HTTP_REQUEST_TIMEOUT_MS: number = 30_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  readonly HTTP_KEEP_ALIVE_TIMEOUT_MS: number = 65_000;
+
+  /** When the legacy paths stop working, announced in a `Sunset` header; empty: not announced. */
+  @IsString()
+  @Matches(/^$|^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/, {
+    message: 'LEGACY_SUNSET_AT must be an ISO 8601 date, e.g. 2027-06-30 or 2027-06-30T00:00:00Z',
+  })
+  readonly LEGACY_SUNSET_AT: string = '';
 }
 
 /** Thrown for an invalid environment; its message is meant to be printed as is. */
@@ -183,6 +208,16 @@ export function validateEnvironment(
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0)
     throw new InvalidEnvironmentError(`Invalid configuration: ${describe(errors, defined)}`);
+  if (env.LEGACY_SUNSET_AT !== '' && Number.isNaN(Date.parse(env.LEGACY_SUNSET_AT))) {
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: LEGACY_SUNSET_AT=${JSON.stringify(env.LEGACY_SUNSET_AT)} is not a date`,
+    );
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new InvalidEnvironmentError(
+      'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS',
+    );
+  }
   if (env.CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS < env.CIRCUIT_BREAKER_RESET_TIMEOUT_MS) {
     throw new InvalidEnvironmentError(
       'Invalid configuration: CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS must be at least CIRCUIT_BREAKER_RESET_TIMEOUT_MS',

@@ -11,8 +11,16 @@ export type TrustProxy = boolean | string[] | ((address: string, hop: number) =>
 export interface GatewayConfig {
   readonly app: {
     readonly port: number;
+    /** Client connections: how long to send headers, a whole request, and idle keep-alive. */
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
     readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
     readonly logLevel: LogLevel;
+  };
+  readonly legacy: {
+    /** When the legacy paths stop working (a `Sunset` header), if announced. */
+    readonly sunsetAt?: Date;
   };
   readonly upstream: {
     readonly baseUrl: string;
@@ -64,7 +72,15 @@ export function parseTrustProxy(value: string): TrustProxy {
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
   const e = validateEnvironment(env);
   return {
-    app: { port: e.PORT, nodeEnv: e.NODE_ENV, logLevel: e.LOG_LEVEL },
+    app: {
+      port: e.PORT,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      nodeEnv: e.NODE_ENV,
+      logLevel: e.LOG_LEVEL,
+    },
+    legacy: { sunsetAt: e.LEGACY_SUNSET_AT === '' ? undefined : new Date(e.LEGACY_SUNSET_AT) },
     upstream: {
       baseUrl: e.EVENT_API_BASE_URL.replace(/\/+$/, ''),
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,

@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { PROBE_ROUTES } from '../common/probe-routes';
+import { onUnroutedAnswer } from '../common/unrouted-answers';
 import { PINO } from './pino-logger';
 
 /**
@@ -21,23 +22,26 @@ export class RequestLogHook implements OnModuleInit {
     if (!this.pino.isLevelEnabled('info')) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const pino = this.pino;
-    fastify.addHook('onResponse', (request, reply, done) => {
+    const log = (request: FastifyRequest, reply: FastifyReply): void => {
       const route = request.routeOptions.url;
-      if (route === undefined || !PROBE_ROUTES.has(route)) {
-        const statusCode = reply.statusCode;
-        const responseTime = Math.round(reply.elapsedTime);
-        pino.info(
-          {
-            correlationId: request.id,
-            route: route ?? 'unmatched',
-            req: { method: request.method, url: request.url },
-            res: { statusCode },
-            responseTime,
-          },
-          `${request.method} ${route ?? request.url} ${statusCode} ${responseTime} ms`,
-        );
-      }
+      if (route !== undefined && PROBE_ROUTES.has(route)) return;
+      const statusCode = reply.statusCode;
+      const responseTime = Math.round(reply.elapsedTime);
+      pino.info(
+        {
+          correlationId: request.id,
+          route: route ?? 'unmatched',
+          req: { method: request.method, url: request.url },
+          res: { statusCode },
+          responseTime,
+        },
+        `${request.method} ${route ?? request.url} ${statusCode} ${responseTime} ms`,
+      );
+    };
+    fastify.addHook('onResponse', (request, reply, done) => {
+      log(request, reply);
       done();
     });
+    onUnroutedAnswer(fastify, log);
   }
 }

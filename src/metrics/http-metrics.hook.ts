@@ -1,9 +1,10 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Histogram } from 'prom-client';
 import { PROBE_ROUTES } from '../common/probe-routes';
+import { onUnroutedAnswer } from '../common/unrouted-answers';
 import { METRICS } from './metric-names';
 
 /**
@@ -21,15 +22,18 @@ export class HttpMetricsHook implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onResponse', (request, reply, done) => {
+    const observe = (request: FastifyRequest, reply: FastifyReply): void => {
       const route = request.routeOptions.url ?? 'unmatched';
-      if (!PROBE_ROUTES.has(route)) {
-        this.duration.observe(
-          { method: request.method, route, status_code: String(reply.statusCode) },
-          reply.elapsedTime / 1000,
-        );
-      }
+      if (PROBE_ROUTES.has(route)) return;
+      this.duration.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    };
+    fastify.addHook('onResponse', (request, reply, done) => {
+      observe(request, reply);
       done();
     });
+    onUnroutedAnswer(fastify, observe);
   }
 }
