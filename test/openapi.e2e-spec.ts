@@ -1,5 +1,24 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { STATUS_CODES } from 'node:http';
+import { CircuitBreakerRegistry } from '../src/circuit-breaker';
+import { ERROR_CODES } from '../src/common/errors/error-codes';
+import { WRITE_BREAKER } from '../src/event-api/circuit-breakers';
+import { HEALTH_EXAMPLES } from '../src/health/health.openapi';
+import { failCalls } from './support/breakers';
 import { createTestApp } from './support/test-app';
+
+/** The structure of a JSON value: its keys (recursively) and the types of its leaves. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shape);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, inner]) => [key, shape(inner)]),
+    );
+  }
+  return typeof value;
+}
 
 describe('OpenAPI document and Swagger UI (e2e)', () => {
   let app: NestFastifyApplication;
@@ -82,6 +101,78 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
         'requestId',
       ]),
     );
+  });
+
+  describe('examples', () => {
+    /** Every documented response of every operation: [method, path, status, response]. */
+    const responses = () =>
+      Object.entries(document.paths).flatMap(([path, operations]: [string, any]) =>
+        Object.entries(operations).flatMap(([method, op]: [string, any]) =>
+          Object.entries(op.responses).map(([status, response]) => [
+            method,
+            path,
+            status,
+            response,
+          ]),
+        ),
+      ) as [string, string, string, any][];
+
+    const exampleOf = (response: any) => {
+      const content = response.content?.['application/json'];
+      if (content?.example !== undefined) return [content.example];
+      return Object.values(content?.examples ?? {}).map((example: any) => example.value);
+    };
+
+    it('gives every documented error its own true example: the status, its reason and a code', () => {
+      const seen = new Map<string, string>();
+      for (const [method, path, status, response] of responses()) {
+        if (Number(status) < 400 || path === '/health' || path === '/ready') continue;
+        const [example] = exampleOf(response);
+        const where = `${method.toUpperCase()} ${path} ${status}`;
+        expect([where, example?.statusCode]).toEqual([where, Number(status)]);
+        expect(Object.keys(ERROR_CODES)).toContain(example.code);
+        if (Number(status) !== 503) expect(example.error).toBe(STATUS_CODES[Number(status)]);
+        const body = JSON.stringify(example);
+        expect([where, seen.get(body) ?? status]).toEqual([where, status]);
+        seen.set(body, status);
+      }
+      expect(seen.size).toBeGreaterThanOrEqual(12);
+    });
+
+    it('documents 414 for every route with an id', () => {
+      for (const path of [
+        '/users/{id}',
+        '/users/{id}/events',
+        '/getEventsByUserId/{id}',
+        '/events/{id}',
+      ]) {
+        expect(operation('get', path).responses['414']).toBeDefined();
+      }
+    });
+
+    it('shows health and readiness examples shaped like the real answers, not placeholders', async () => {
+      const documented =
+        JSON.stringify(document.paths['/health']) + JSON.stringify(document.paths['/ready']);
+      expect(documented).not.toMatch(/database|redis|Could not connect/);
+      const live = await app.inject({ method: 'GET', url: '/health' });
+      expect(shape(live.json())).toEqual(shape(HEALTH_EXAMPLES.live));
+      const ready = await app.inject({ method: 'GET', url: '/ready' });
+      expect(shape(ready.json())).toEqual(shape(HEALTH_EXAMPLES.ready));
+      const readyExamples = exampleOf(document.paths['/ready'].get.responses['200']);
+      expect(readyExamples.map(shape)).toContainEqual(shape(ready.json()));
+    });
+
+    it('shows a degraded readiness example shaped like a real degraded answer', async () => {
+      const degradedApp = await createTestApp();
+      try {
+        failCalls(degradedApp.get(CircuitBreakerRegistry).get(WRITE_BREAKER), 3);
+        const ready = await degradedApp.inject({ method: 'GET', url: '/ready' });
+        expect(ready.json().status).toBe('degraded');
+        expect(shape(ready.json())).toEqual(shape(HEALTH_EXAMPLES.degraded));
+      } finally {
+        await degradedApp.close();
+      }
+    });
   });
 
   it('serves Swagger UI from the app itself', async () => {

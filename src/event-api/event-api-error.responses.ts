@@ -1,7 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CircuitState } from '../circuit-breaker';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
-import { CIRCUIT_OPEN_MESSAGE } from './event-api.errors';
+import {
+  ApiErrorResponse,
+  RETRY_AFTER_HEADER,
+} from '../common/openapi/api-error-responses.decorator';
+import {
+  CIRCUIT_OPEN_MESSAGE,
+  UpstreamCircuitOpenError,
+  UpstreamHttpError,
+  UpstreamTimeoutError,
+} from './event-api.errors';
 
 export class UpstreamErrorResponseDto extends ErrorResponseDto {
   @ApiProperty({ example: 502 })
@@ -40,25 +50,16 @@ export class CircuitOpenResponseDto extends ErrorResponseDto {
 /** The 502/503/504 answers every route that calls the upstream can give. */
 export function ApiUpstreamErrorResponses(): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ApiResponse({
-      status: 502,
-      description:
-        'The Event API failed: it answered 5xx, the connection failed, or its body was malformed',
-      type: UpstreamErrorResponseDto,
-    }),
-    ApiResponse({
-      status: 503,
-      description:
-        'Circuit breaker open (or half-open with its probe in flight): no upstream call was made. Retry after `Retry-After` seconds.',
-      type: CircuitOpenResponseDto,
-      headers: {
-        'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', example: 10 } },
-      },
-    }),
-    ApiResponse({
-      status: 504,
-      description: 'The Event API did not answer in time',
-      type: ErrorResponseDto,
-    }),
+    ApiErrorResponse(
+      'The Event API failed: it answered 5xx (or an unexpected status), the connection failed (UPSTREAM_UNREACHABLE), or its body was malformed (UPSTREAM_MALFORMED_RESPONSE)',
+      new UpstreamHttpError(503),
+      { type: UpstreamErrorResponseDto },
+    ),
+    ApiErrorResponse(
+      'Circuit breaker open (or half-open with its probe in flight): no upstream call was made. Retry after `Retry-After` seconds.',
+      UpstreamCircuitOpenError.of('event-api.read', CircuitState.Open, 10_000),
+      { type: CircuitOpenResponseDto, headers: RETRY_AFTER_HEADER },
+    ),
+    ApiErrorResponse('The Event API did not answer in time', new UpstreamTimeoutError(3000)),
   );
 }

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { ApiHeader } from '@nestjs/swagger';
+import { ApiError } from '../common/errors/api-error';
 import {
-  ApiBadRequestResponse,
+  ApiErrorResponse,
   ApiJsonBodyResponses,
 } from '../common/openapi/api-error-responses.decorator';
 
@@ -14,12 +14,15 @@ export function ApiCreateEventBody(): MethodDecorator {
       required: true,
       schema: { type: 'string', enum: ['application/json'] },
     }),
-    ApiBadRequestResponse('Invalid body (see `message` for every rule broken)'),
-    ApiResponse({
-      status: 422,
-      description: 'The userId names no existing user',
-      type: ErrorResponseDto,
-    }),
     ApiJsonBodyResponses(),
+    ApiErrorResponse(
+      'The userId names no existing user',
+      new ApiError({
+        status: 422,
+        code: 'UNKNOWN_USER',
+        message: 'User "42" does not exist',
+        log: 'none',
+      }),
+    ),
   );
 }

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { FastifyReply } from 'fastify';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
-  ApiBadRequestResponse,
+  ApiInvalidIdResponse,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
@@ -31,8 +31,8 @@ export class EventsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one event (the target of the Location header of POST /events)' })
   @ApiOkResponse({ type: EventDto })
-  @ApiBadRequestResponse('Invalid id')
-  @ApiNotFoundResponse('No such event')
+  @ApiInvalidIdResponse()
+  @ApiNotFoundResponse('No such event', 'EVENT_NOT_FOUND')
   getEvent(@Param() { id }: IdParams): Promise<Event> {
     return this.events.getEvent(id);
   }

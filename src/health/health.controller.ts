@@ -10,6 +10,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
+import { ApiLivenessResponses, ApiReadinessResponses } from './health.openapi';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
 /** Liveness fails only when the heap is nearly exhausted: a generous limit, never the upstream. */
@@ -31,7 +32,9 @@ export class HealthController {
     summary: 'Liveness probe',
     description: 'Up while the process can serve. Never depends on the upstream or the breakers.',
   })
-  @HealthCheck()
+  // Terminus's own OpenAPI examples describe a database and redis this app does not have.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiLivenessResponses()
   liveness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     return this.run(reply, [() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
   }
@@ -42,7 +45,8 @@ export class HealthController {
     description:
       'Lists every circuit breaker. An OPEN or HALF_OPEN breaker makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN breaker makes it fail (503). Fails at once while shutting down.',
   })
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiReadinessResponses()
   readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     return this.run(reply, [
       () => this.lifecycle.check('lifecycle'),

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
-  ApiBadRequestResponse,
+  ApiInvalidIdResponse,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
@@ -39,8 +39,8 @@ export class LegacyController {
   @Get('getEventsByUserId/:id')
   @ApiOperation({ summary: "List a user's events (use GET /users/{id}/events)", deprecated: true })
   @ApiOkResponse({ type: [EventDto] })
-  @ApiBadRequestResponse('Invalid id')
-  @ApiNotFoundResponse('No such user')
+  @ApiInvalidIdResponse()
+  @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
   getEventsByUserId(@Param() { id }: IdParams): Promise<Event[]> {
     return this.users.getUserEvents(id);
   }

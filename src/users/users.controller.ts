@@ -2,7 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
-  ApiBadRequestResponse,
+  ApiInvalidIdResponse,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
@@ -29,8 +29,8 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one user' })
   @ApiOkResponse({ type: UserDto })
-  @ApiBadRequestResponse('Invalid id')
-  @ApiNotFoundResponse('No such user')
+  @ApiInvalidIdResponse()
+  @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
   getUser(@Param() { id }: IdParams): Promise<User> {
     return this.users.getUser(id);
   }
@@ -42,8 +42,8 @@ export class UsersController {
       'Fetches the events concurrently (each distinct id once, bounded by UPSTREAM_MAX_CONCURRENCY), in the order the user lists them. Ids the upstream no longer knows are left out.',
   })
   @ApiOkResponse({ type: [EventDto] })
-  @ApiBadRequestResponse('Invalid id')
-  @ApiNotFoundResponse('No such user')
+  @ApiInvalidIdResponse()
+  @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
   getUserEvents(@Param() { id }: IdParams): Promise<Event[]> {
     return this.users.getUserEvents(id);
   }

@@ -1,41 +1,97 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../dto/error-response.dto';
+import { ApiError, type Problem } from '../errors/api-error';
+import { toErrorResponse } from '../errors/error-response';
+import { ID_PATTERN_DESCRIPTION } from '../ids';
 
-export function ApiBadRequestResponse(
-  description = 'Invalid path, query or body',
-): MethodDecorator {
-  return ApiResponse({ status: 400, description, type: ErrorResponseDto });
-}
+/** The requestId shown in examples. */
+const EXAMPLE_REQUEST_ID = '3f1c2a4e-8d0b-4d52-9a57-0f7d7f2b6a10';
+/** The default BODY_LIMIT_BYTES, as stated in the 413 example. */
+const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
 
-export function ApiNotFoundResponse(description: string): MethodDecorator {
-  return ApiResponse({ status: 404, description, type: ErrorResponseDto });
-}
+type Headers = Record<string, { description: string; schema: Record<string, unknown> }>;
 
-/** Every API route is rate limited per client IP. */
-export function ApiRateLimitedResponse(): MethodDecorator & ClassDecorator {
+/**
+ * A documented error answer whose example is the body the gateway really sends for `cause`,
+ * computed by the same mapping that answers requests: examples cannot drift from the code.
+ */
+export function ApiErrorResponse(
+  description: string,
+  cause: unknown,
+  options: { type?: Type<unknown>; headers?: Headers } = {},
+): MethodDecorator & ClassDecorator {
+  const { status, body } = toErrorResponse(cause, EXAMPLE_REQUEST_ID, {
+    bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+  });
   return ApiResponse({
-    status: 429,
-    description: 'Too many requests from this client IP: retry after `Retry-After` seconds',
-    type: ErrorResponseDto,
-    headers: {
-      'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', example: 42 } },
-    },
+    status,
+    description,
+    type: options.type ?? ErrorResponseDto,
+    example: body,
+    ...(options.headers ? { headers: options.headers } : {}),
   });
 }
 
-/** What a JSON body can be refused for before validation. */
+const clientError = (status: number, code: Problem['code'], message: string | string[]) =>
+  new ApiError({ status, code, message, log: 'none' });
+
+export const RETRY_AFTER_HEADER: Headers = {
+  'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', example: 10 } },
+};
+
+export function ApiInvalidIdResponse(): MethodDecorator {
+  return applyDecorators(
+    ApiErrorResponse(
+      'Invalid id',
+      clientError(400, 'VALIDATION_FAILED', [`id must be ${ID_PATTERN_DESCRIPTION}`]),
+    ),
+    ApiErrorResponse(
+      'A path parameter too long for the router (over 100 characters)',
+      clientError(414, 'URI_TOO_LONG', 'A path parameter is too long'),
+    ),
+  );
+}
+
+export function ApiNotFoundResponse(
+  description: string,
+  code: 'USER_NOT_FOUND' | 'EVENT_NOT_FOUND',
+): MethodDecorator {
+  const what = code === 'USER_NOT_FOUND' ? 'User' : 'Event';
+  return ApiErrorResponse(description, clientError(404, code, `${what} "42" not found`));
+}
+
+/** Every API route is rate limited per client address. */
+export function ApiRateLimitedResponse(): MethodDecorator & ClassDecorator {
+  return ApiErrorResponse(
+    'Too many requests from this client: retry after `Retry-After` seconds',
+    clientError(
+      429,
+      'RATE_LIMITED',
+      'Too many requests: retry after the number of seconds in Retry-After',
+    ),
+    { headers: RETRY_AFTER_HEADER },
+  );
+}
+
+/** What a JSON body can be refused for, before and during validation. */
 export function ApiJsonBodyResponses(): MethodDecorator {
   return applyDecorators(
-    ApiResponse({
-      status: 413,
-      description: 'Body larger than BODY_LIMIT_BYTES',
-      type: ErrorResponseDto,
-    }),
-    ApiResponse({
-      status: 415,
-      description: 'Content-Type is not application/json',
-      type: ErrorResponseDto,
-    }),
+    ApiErrorResponse(
+      'Invalid body: one message per broken rule (see `message`); also malformed JSON (MALFORMED_JSON) and prototype keys (FORBIDDEN_KEY)',
+      clientError(400, 'VALIDATION_FAILED', ['name is required', 'userId must be a string']),
+    ),
+    ApiErrorResponse(
+      'Body larger than BODY_LIMIT_BYTES',
+      clientError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The body is larger than the limit of ${DEFAULT_BODY_LIMIT_BYTES} bytes`,
+      ),
+    ),
+    ApiErrorResponse(
+      'Content-Type is not application/json (or missing)',
+      clientError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'),
+    ),
   );
 }
