@@ -1,17 +1,27 @@
-// `npm start`: runs the mock upstream and the gateway together, output prefixed, and stops both
-// when either exits or on Ctrl-C / SIGTERM.
-import { spawn } from 'node:child_process';
+// `npm start`: builds the gateway and the mock upstream, runs them together with their output
+// prefixed, prints where they are once both answer, and stops both on SIGINT/SIGTERM or when
+// either exits. It is the process npm starts, so signals sent to `npm start` reach it.
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const gatewayPort = process.env.PORT || '3000';
 const mockPort = process.env.MOCK_API_PORT || '3001';
 const env = {
   ...process.env,
+  PORT: gatewayPort,
   MOCK_API_PORT: mockPort,
   EVENT_API_BASE_URL: process.env.EVENT_API_BASE_URL || `http://localhost:${mockPort}`,
   // Local runs: Ctrl-C stops at once (no load balancer to drain).
   SHUTDOWN_DRAIN_MS: process.env.SHUTDOWN_DRAIN_MS || '0',
 };
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
+for (const script of ['build', 'build:mock']) {
+  const build = spawnSync(npm, ['run', script, '--silent'], { stdio: 'inherit', env });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+let stopping = false;
 const children = [
   { name: 'mock-api', args: ['mock-api/dist/main.js'] },
   { name: 'gateway ', args: ['dist/main.js'] },
@@ -28,25 +38,56 @@ const children = [
   };
   prefix(child.stdout, process.stdout);
   prefix(child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`[${name}] exited (${signal ?? code}); stopping the other one`);
+    stopAll(code ?? (signal ? 1 : 0));
+    // Once both are gone there is nothing left to wait for (not even the banner's checks).
+    if (
+      children.every(({ child: other }) => other.exitCode !== null || other.signalCode !== null)
+    ) {
+      process.exit(process.exitCode);
+    }
+  });
   return { name, child };
 });
 
-console.log(`Gateway:      http://localhost:${gatewayPort}`);
-console.log(`Swagger UI:   http://localhost:${gatewayPort}/docs`);
-console.log(`Mock upstream: http://localhost:${mockPort}`);
-
-let stopping = false;
-const stopAll = (code) => {
+function stopAll(code) {
   if (stopping) return;
   stopping = true;
   process.exitCode = code;
   for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
-};
-for (const { name, child } of children) {
-  child.on('exit', (code, signal) => {
-    if (!stopping) console.error(`[${name}] exited (${signal ?? code}); stopping the others`);
-    stopAll(code ?? 0);
-  });
 }
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
+
+async function answers(url) {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+// The banner once both servers answer; if one fails to start, its error (above) is all there is.
+for (let attempt = 0; attempt < 150 && !stopping; attempt += 1) {
+  if (
+    (await answers(`http://127.0.0.1:${gatewayPort}/health`)) &&
+    (await answers(`http://127.0.0.1:${mockPort}/__mock/stats`))
+  ) {
+    console.log(
+      [
+        '',
+        `Gateway:       http://localhost:${gatewayPort}`,
+        `Swagger UI:    http://localhost:${gatewayPort}/docs        (OpenAPI JSON: /docs-json)`,
+        `Mock upstream: http://localhost:${mockPort}`,
+        '',
+        'The mock fails creates the way the real Event API does: in every 15 calls to addEvent,',
+        '5 succeed and 10 answer 503, so after a few creates the write breaker opens (503 with',
+        'Retry-After). Start with MOCK_ADD_EVENT_CYCLE=off to turn the cycle off. Ctrl-C stops both.',
+        '',
+      ].join('\n'),
+    );
+    break;
+  }
+  await sleep(200);
+}
