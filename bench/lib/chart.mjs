@@ -14,53 +14,63 @@ const escape = (text) =>
   String(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
 
-/** A round axis maximum above `value` (1, 2, 2.5 or 5 times a power of ten). */
-function niceMax(value) {
-  if (!isNumber(value) || value <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 2.5, 5, 10].map((step) => step * power).find((candidate) => candidate >= value);
+/** A round tick step (1, 2 or 5 times a power of ten) and the axis maximum it gives: 4-5 ticks. */
+function niceAxis(value) {
+  if (!isNumber(value) || value <= 0) return { max: 1, step: 0.25 };
+  const rough = value / 4;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= rough);
+  return { max: Math.ceil(value / step - 1e-9) * step, step };
 }
 
-const short = (v) =>
-  !isNumber(v)
-    ? '—'
-    : v >= 10_000
-      ? `${(v / 1000).toFixed(0)}k`
-      : v >= 100
-        ? v.toFixed(0)
-        : v >= 10
-          ? v.toFixed(1)
-          : v.toFixed(2);
-
-function text(
-  x,
-  y,
-  content,
-  { size = 11, anchor = 'middle', weight = 'normal', fill = '#222' } = {},
-) {
-  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${size}" text-anchor="${anchor}" font-weight="${weight}" fill="${fill}">${escape(content)}</text>`;
+function short(v) {
+  if (!isNumber(v)) return '—';
+  if (v === 0) return '0';
+  if (v >= 10_000) return `${Number((v / 1000).toFixed(1))}k`;
+  if (v >= 100) return v.toFixed(0);
+  return v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
+
+/** A text element; a `\n` in `content` starts a line below. */
+function text(x, y, content, options = {}) {
+  const { size = 11, anchor = 'middle', weight = 'normal', fill = '#222' } = options;
+  const lines = String(content).split('\n');
+  const body = lines
+    .map((line, i) =>
+      i === 0
+        ? escape(line)
+        : `<tspan x="${x.toFixed(1)}" dy="${size + 1}">${escape(line)}</tspan>`,
+    )
+    .join('');
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${size}" text-anchor="${anchor}" font-weight="${weight}" fill="${fill}">${body}</text>`;
+}
+
+const hline = (x1, x2, y, style) =>
+  `<line x1="${x1}" y1="${y.toFixed(1)}" x2="${x2}" y2="${y.toFixed(1)}" ${style}/>`;
 
 /**
- * One panel of grouped bars. `groups`: [{ label, values: { baseline, gateway } }]; `guides`:
- * horizontal dashed lines [{ value, label }]. Missing values are drawn as "—" with no bar.
+ * One panel of grouped bars. `groups`: [{ label, values: { baseline, gateway } }] (a label may
+ * have a `\n`); `guides`: values drawn as dashed horizontal lines (say what they are in `note`,
+ * a small line under the title). A missing value is a "—" without a bar.
  */
-function barPanel({ x, y, width, height, title, unit, groups, guides = [], extraMax = 0 }) {
-  const plot = { left: x + 48, right: x + width - 10, top: y + 34, bottom: y + height - 34 };
+function barPanel({ x, y, width, height, title, note, unit, groups, guides = [] }) {
+  const plot = { left: x + 48, right: x + width - 10, top: y + 34, bottom: y + height - 40 };
   const values = groups.flatMap((group) => SERIES.map((key) => group.values[key])).filter(isNumber);
-  const max = niceMax(
-    Math.max(...values, ...guides.map((g) => g.value).filter(isNumber), extraMax, 0),
-  );
+  const shown = guides.filter(isNumber);
+  const { max, step } = niceAxis(Math.max(...values, ...shown, 0));
   const scale = (v) => plot.bottom - (v / max) * (plot.bottom - plot.top);
-  const out = [text(x + width / 2, y + 16, title, { size: 13, weight: 'bold' })];
+  const out = [text(x + width / 2, y + 14, title, { size: 13, weight: 'bold' })];
+  if (note) out.push(text(x + width / 2, y + 27, note, { size: 10, fill: '#555' }));
   out.push(text(plot.left - 6, plot.top - 10, unit, { size: 10, anchor: 'end', fill: '#555' }));
-  for (let i = 0; i <= 4; i += 1) {
-    const v = (max * i) / 4;
-    const ty = scale(v);
+  for (let tick = 0; tick <= max + step / 2; tick += step) {
+    out.push(hline(plot.left, plot.right, scale(tick), 'stroke="#e5e7eb"'));
     out.push(
-      `<line x1="${plot.left}" y1="${ty.toFixed(1)}" x2="${plot.right}" y2="${ty.toFixed(1)}" stroke="#e5e7eb"/>`,
+      text(plot.left - 6, scale(tick) + 4, short(tick), { size: 10, anchor: 'end', fill: '#555' }),
     );
-    out.push(text(plot.left - 6, ty + 4, short(v), { size: 10, anchor: 'end', fill: '#555' }));
+  }
+  // Guides first, so that bars and their values are drawn over them.
+  for (const guide of shown) {
+    out.push(hline(plot.left, plot.right, scale(guide), 'stroke="#b91c1c" stroke-dasharray="5 4"'));
   }
   const slot = (plot.right - plot.left) / Math.max(1, groups.length);
   const barWidth = Math.min(38, (slot * 0.7) / SERIES.length);
@@ -69,30 +79,20 @@ function barPanel({ x, y, width, height, title, unit, groups, guides = [], extra
     SERIES.forEach((key, j) => {
       const bx = center - barWidth * (SERIES.length / 2) + j * barWidth;
       const v = group.values[key];
-      if (isNumber(v)) {
-        const top = scale(Math.min(v, max));
-        out.push(
-          `<rect x="${bx.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${(plot.bottom - top).toFixed(1)}" fill="${COLORS[key]}"><title>${escape(`${key} ${group.label}: ${short(v)} ${unit}`)}</title></rect>`,
-        );
-        out.push(text(bx + barWidth / 2 - 1, top - 3, short(v), { size: 9 }));
-      } else {
+      if (!isNumber(v)) {
         out.push(text(bx + barWidth / 2 - 1, plot.bottom - 3, '—', { size: 9 }));
+        return;
       }
+      const top = scale(Math.min(v, max));
+      const tip = escape(`${key}, ${group.label.replace('\n', ' ')}: ${short(v)} ${unit}`);
+      out.push(
+        `<rect x="${bx.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${(plot.bottom - top).toFixed(1)}" fill="${COLORS[key]}"><title>${tip}</title></rect>`,
+      );
+      out.push(text(bx + barWidth / 2 - 1, top - 3, short(v), { size: 9 }));
     });
     out.push(text(center, plot.bottom + 14, group.label, { size: 10 }));
   });
-  for (const guide of guides.filter((g) => isNumber(g.value))) {
-    const gy = scale(guide.value);
-    out.push(
-      `<line x1="${plot.left}" y1="${gy.toFixed(1)}" x2="${plot.right}" y2="${gy.toFixed(1)}" stroke="#b91c1c" stroke-dasharray="5 4"/>`,
-    );
-    out.push(
-      text(plot.right - 2, gy - 4, guide.label, { size: 9, anchor: 'end', fill: '#b91c1c' }),
-    );
-  }
-  out.push(
-    `<line x1="${plot.left}" y1="${plot.bottom}" x2="${plot.right}" y2="${plot.bottom}" stroke="#333"/>`,
-  );
+  out.push(hline(plot.left, plot.right, plot.bottom, 'stroke="#333"'));
   return { svg: out.join('\n'), plot };
 }
 
@@ -100,15 +100,15 @@ function barPanel({ x, y, width, height, title, unit, groups, guides = [], extra
 function rssOverlay(plot, runs) {
   const values = runs.flatMap((run) => SERIES.map((key) => run[key]?.rss)).filter(isNumber);
   if (values.length === 0) return '';
-  const max = niceMax(Math.max(...values));
+  const { max, step } = niceAxis(Math.max(...values));
   const scale = (v) => plot.bottom - (v / max) * (plot.bottom - plot.top);
   const slot = (plot.right - plot.left) / runs.length;
   const out = [
     text(plot.right + 6, plot.top - 10, 'RSS MiB', { size: 10, anchor: 'start', fill: '#555' }),
   ];
-  for (let i = 0; i <= 4; i += 1) {
+  for (let tick = 0; tick <= max + step / 2; tick += step) {
     out.push(
-      text(plot.right + 4, scale((max * i) / 4) + 4, short((max * i) / 4), {
+      text(plot.right + 4, scale(tick) + 4, short(tick), {
         size: 10,
         anchor: 'start',
         fill: '#555',
@@ -119,14 +119,14 @@ function rssOverlay(plot, runs) {
     const color = key === 'gateway' ? COLORS.rssGateway : COLORS.rssBaseline;
     const points = runs
       .map((run, i) => [plot.left + slot * (i + 0.5), run[key]?.rss])
-      .filter(([, v]) => isNumber(v))
-      .map(([px, v]) => [px, scale(v), v]);
+      .filter(([, v]) => isNumber(v));
+    const coordinates = points.map(([px, v]) => `${px.toFixed(1)},${scale(v).toFixed(1)}`);
     out.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${coordinates.join(' ')}"/>`,
     );
-    for (const [px, py, v] of points) {
+    for (const [px, v] of points) {
       out.push(
-        `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3" fill="${color}"><title>${escape(`${key} RSS ${v.toFixed(1)} MiB`)}</title></circle>`,
+        `<circle cx="${px.toFixed(1)}" cy="${scale(v).toFixed(1)}" r="3" fill="${color}"><title>${escape(`${key} RSS ${v.toFixed(1)} MiB`)}</title></circle>`,
       );
     }
   }
@@ -153,11 +153,12 @@ export function renderChart(results, settings) {
       y: 60,
       ...panel,
       title: `Throughput, ${settings.connections} connections`,
+      note: 'POST /events: the write breaker is open',
       unit: 'req/s',
       groups: [
         { label: 'GET /users', values: pick(throughput.users, 'rps') },
         { label: 'GET /users/:id/events', values: pick(throughput.userEvents, 'rps') },
-        { label: 'POST /events (open breaker)', values: breaker('rps', 'saturated') },
+        { label: 'POST /events', values: breaker('rps', 'saturated') },
       ],
     }).svg,
     barPanel({
@@ -165,12 +166,16 @@ export function renderChart(results, settings) {
       y: 60,
       ...panel,
       title: 'p99 latency',
+      note: 'POST /events: the write breaker is open',
       unit: 'ms',
       groups: [
         { label: 'GET /users', values: pick(throughput.users, 'p99') },
-        { label: 'GET /users/:id/events', values: pick(throughput.userEvents, 'p99') },
-        { label: 'open breaker, saturated', values: breaker('p99', 'saturated') },
-        { label: `open breaker, ${settings.fixedRate} req/s`, values: breaker('p99', 'fixedRate') },
+        { label: 'GET /users/\n:id/events', values: pick(throughput.userEvents, 'p99') },
+        { label: 'POST /events\nsaturated', values: breaker('p99', 'saturated') },
+        {
+          label: `POST /events\n${settings.fixedRate} req/s`,
+          values: breaker('p99', 'fixedRate'),
+        },
       ],
     }).svg,
     barPanel({
@@ -186,10 +191,8 @@ export function renderChart(results, settings) {
           'median',
         ),
       })),
-      guides: [
-        { value: fanOut.roundTripMs, label: 'one round trip' },
-        { value: fanOut.roundTripMs * 1.1, label: '1.1x (target, N ≤ 50)' },
-      ],
+      note: `dashed: one upstream round trip (${short(fanOut.roundTripMs)} ms) and 1.1x it (the target for N ≤ 50)`,
+      guides: [fanOut.roundTripMs, fanOut.roundTripMs * 1.1],
     }).svg,
   ];
   const decayPanel = barPanel({
