@@ -35,7 +35,10 @@ import {
 } from './lib/http.mjs';
 import { load, loadProblems, median, timed } from './lib/load.mjs';
 import {
+  cpuShares,
+  cpuSnapshot,
   freePort,
+  isStopping,
   memoryMiB,
   startNode,
   stop,
@@ -81,10 +84,12 @@ const warn = (message) => {
 
 /** Runs one scenario; a failure is recorded and the bench goes on with the next one. */
 async function phase(name, fn) {
+  if (isStopping()) return; // Ctrl-C: the servers are going away, nothing more to measure
   progress(`-- ${name}`);
   try {
     await fn();
   } catch (error) {
+    if (isStopping()) return;
     results.errors.push(`${name}: ${error.message}`);
     progress(`!! ${name} failed: ${error.message}`);
   }
@@ -417,6 +422,7 @@ async function main() {
   await phase('open write breaker', () => measureOpenBreaker(servers, mock));
 }
 
+const cpuAtStart = cpuSnapshot();
 let exitCode = 0;
 try {
   await main();
@@ -427,6 +433,13 @@ try {
 } finally {
   progress('-- stopping the servers');
   await stopAll();
+}
+// Once every child has been stopped and reaped, their CPU time is in this process's own account.
+results.meta.cpu = cpuShares(cpuAtStart, cpuSnapshot(), cpus().length);
+if (results.meta.cpu.others > 0.1 || results.meta.cpu.steal > 0.05) {
+  warn(
+    `other programs used ${(results.meta.cpu.others * 100).toFixed(0)}% of the machine's CPU during the run (steal ${(results.meta.cpu.steal * 100).toFixed(0)}%): figures are noisier than usual`,
+  );
 }
 
 /** Request logs at info level run to tens of MiB: big ones are kept gzipped (read with zless). */

@@ -57,6 +57,9 @@ export function startNode(name, args, { env = {}, logPath, cwd } = {}) {
   return child;
 }
 
+/** True once the bench is stopping everything (a signal, or the end): scenarios should give up. */
+export const isStopping = () => stopping;
+
 /** Stops one child: `signal`, then SIGKILL if it is still running after `graceMs`. */
 export async function stop(child, { signal = 'SIGTERM', graceMs = 5_000 } = {}) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exited;
@@ -123,4 +126,36 @@ export function memoryMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+/**
+ * CPU time (in clock ticks, 100 per second on Linux) the whole machine spent busy, stolen by the
+ * hypervisor, and spent by this process and its reaped children, from /proc. Two snapshots tell
+ * how much CPU other programs took during the bench: noise the figures carry.
+ */
+export function cpuSnapshot() {
+  const [user, nice, system, , , irq, softirq, steal = 0] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  // Fields after the command name: utime, stime, cutime, cstime are the 12th to 15th.
+  const own = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').map(Number);
+  return {
+    at: performance.now(),
+    busy: user + nice + system + irq + softirq,
+    steal,
+    tree: own[11] + own[12] + own[13] + own[14],
+  };
+}
+
+/** Shares of the machine's CPU capacity between two snapshots (children must have been reaped). */
+export function cpuShares(start, end, cores) {
+  const capacity = ((end.at - start.at) / 1000) * 100 * cores;
+  return {
+    bench: (end.tree - start.tree) / capacity,
+    others: Math.max(0, end.busy - start.busy - (end.tree - start.tree)) / capacity,
+    steal: (end.steal - start.steal) / capacity,
+  };
 }

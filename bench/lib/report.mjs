@@ -262,10 +262,11 @@ export function renderTable(results, settings, rows) {
 
 const escapeCell = (text) => String(text).replaceAll('|', '\\|');
 
-function markdownTable(head, body) {
+/** A Markdown table; the first column and those in `left` are aligned left, the others right. */
+function markdownTable(head, body, left = []) {
   return [
     `| ${head.map(escapeCell).join(' | ')} |`,
-    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    `| ${head.map((_, i) => (i === 0 || left.includes(i) ? '---' : '---:')).join(' | ')} |`,
     ...body.map((cells) => `| ${cells.map(escapeCell).join(' | ')} |`),
   ].join('\n');
 }
@@ -280,6 +281,7 @@ export function renderMarkdown(results, settings, rows) {
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB; ${machine.os}; Node ${machine.node}; load average at start ${machine.loadAverage.map((v) => v.toFixed(2)).join(' ')}`,
     `- Gateway: \`dist/main.js\` built from commit ${meta.commit ?? 'unknown'}${meta.uncommittedSourceChanges ? ' **plus uncommitted changes in src/ or mock-api/src/**' : ''}`,
     `- Mode: ${settings.quick ? 'quick' : 'full'}; run took ${format.ms(meta.durationS)} s`,
+    `- CPU during the run, share of the machine: the bench and its servers ${format.percent(meta.cpu?.bench)}, other programs ${format.percent(meta.cpu?.others)}, stolen by the hypervisor ${format.percent(meta.cpu?.steal)}`,
     `- Gateway environment: ${Object.entries(meta.gatewayEnv)
       .map(([k, v]) => `\`${k}=${v}\``)
       .join(', ')}`,
@@ -304,6 +306,7 @@ export function renderMarkdown(results, settings, rows) {
           row.target ?? '',
           row.target ? (row.met === undefined ? 'n/a' : row.met ? '✅ yes' : '❌ no') : '',
         ]),
+        [4, 5],
       ),
       '',
     );
@@ -361,11 +364,10 @@ export function renderMarkdown(results, settings, rows) {
         ]
       : [name, server, '—', '—', '—', '—', '—', '—', '—'];
   const loadRows = [];
-  for (const [key, entry] of Object.entries(results.throughput)) {
-    for (const server of ['gateway', 'baseline'])
-      loadRows.push(
-        loadRow(`GET ${entry.path}${key === 'userEvents' ? '' : ''}`, server, entry[server]),
-      );
+  for (const entry of Object.values(results.throughput)) {
+    for (const server of ['gateway', 'baseline']) {
+      loadRows.push(loadRow(`GET ${entry.path}`, server, entry[server]));
+    }
   }
   for (const server of ['gateway', 'baseline']) {
     const entry = results.openBreaker[server];
@@ -388,6 +390,7 @@ export function renderMarkdown(results, settings, rows) {
         'errors + timeouts',
       ],
       loadRows,
+      [1, 7],
     ),
     '',
   );
@@ -446,9 +449,9 @@ export function renderMarkdown(results, settings, rows) {
     '',
     '- Everything runs on this machine over loopback: the mock upstream, the gateway, the baseline and the load generator (autocannon, in the bench process) share the same cores, so figures are comparable within a run, not across machines.',
     '- Each scenario measures both servers one after the other, in one run; the order alternates from scenario to scenario (and from run to run in the decay scenario). Throughput runs are preceded by an unmeasured warm-up of each server.',
-    "- Latency percentiles come from every answer's own time as autocannon reports it (sub-millisecond), not from autocannon's whole-millisecond histogram.",
+    "- Latency percentiles come from every answer's own time as autocannon reports it (sub-millisecond), not from autocannon's whole-millisecond histogram; the first answer on each connection is left out (autocannon times it from before the TCP connect).",
     `- At a fixed rate, autocannon gives each of the ${settings.fixedRateConnections} connections its share of the rate at the start of every second: requests arrive in bursts of up to ${settings.fixedRateConnections} at once, not evenly spaced.`,
-    '- "Upstream calls" are read from the mock\'s `GET /__mock/stats` before and after a phase; they include every route.',
+    '- "Upstream calls" are read from the mock\'s `GET /__mock/stats` before and after a phase, once the mock has had no call for 200 ms. They include every route, and the calls of requests still in flight when the load generator stopped (why 10 events make a little over 11 calls per answer).',
     "- RSS is VmRSS (and VmHWM, the peak) from `/proc/<pid>/status` of the server processes themselves. Without BENCH_NODE_OPTIONS, V8 sizes its heap from this machine's memory and lets it grow under load; in a pod with a memory limit it would collect sooner (compare with `BENCH_NODE_OPTIONS=--max-old-space-size=160`).",
     '- The gateway coalesces identical reads in flight (UPSTREAM_COALESCE_READS, on by default); the baseline does not. Under 50 connections on one URL most gateway requests share an upstream call: see "upstream calls per answer". `BENCH_GATEWAY_ENV=UPSTREAM_COALESCE_READS=false` measures the gateway without it.',
     "- Run-to-run noise on a small shared machine is a few percent to tens of percent for short runs; the baseline's own last/first ratio in the decay scenario shows how much of a gateway ratio is noise.",
