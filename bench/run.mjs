@@ -49,7 +49,13 @@ import {
 import { buildRows, renderMarkdown, renderTable } from './lib/report.mjs';
 import { gatewayEnv, loadSettings, mockEnv } from './lib/settings.mjs';
 
-const settings = loadSettings();
+let settings;
+try {
+  settings = loadSettings();
+} catch (error) {
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exit(2);
+}
 const startedAt = new Date();
 const stamp = startedAt
   .toISOString()
