@@ -1,4 +1,5 @@
 import { createMockApi, DEFAULT_MOCK_API_OPTIONS, type MockApiOptions } from './mock-api';
+import { ADD_EVENT_MODES, isAddEventMode, MAX_DELAY_MS, type AddEventMode } from './mock-config';
 
 function numberFromEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -22,13 +23,29 @@ function switchFromEnv(name: string, fallback: boolean): boolean {
   process.exit(1);
 }
 
+/** MOCK_ADD_EVENT_MODE, if set, wins over MOCK_ADD_EVENT_CYCLE (on: `cycle`, off: `ok`). */
+function addEventModeFromEnv(): AddEventMode | undefined {
+  const raw = process.env.MOCK_ADD_EVENT_MODE?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (isAddEventMode(raw)) return raw;
+  console.error(
+    `Invalid MOCK_ADD_EVENT_MODE=${JSON.stringify(raw)}: expected one of ${ADD_EVENT_MODES.join(', ')}`,
+  );
+  process.exit(1);
+}
+
 const d = DEFAULT_MOCK_API_OPTIONS;
+const addEventCycle = switchFromEnv('MOCK_ADD_EVENT_CYCLE', d.addEventCycle);
+const addEventMode = addEventModeFromEnv() ?? (addEventCycle ? 'cycle' : 'ok');
 const options: MockApiOptions = {
-  eventLatencyMs: numberFromEnv('MOCK_EVENT_LATENCY_MS', d.eventLatencyMs, 0, 600_000),
-  addEventCycle: switchFromEnv('MOCK_ADD_EVENT_CYCLE', d.addEventCycle),
+  eventLatencyMs: numberFromEnv('MOCK_EVENT_LATENCY_MS', d.eventLatencyMs, 0, MAX_DELAY_MS),
+  userLatencyMs: numberFromEnv('MOCK_USER_LATENCY_MS', d.userLatencyMs, 0, MAX_DELAY_MS),
+  listLatencyMs: numberFromEnv('MOCK_LIST_LATENCY_MS', d.listLatencyMs, 0, MAX_DELAY_MS),
+  addEventCycle,
+  addEventMode,
   cycleLength: d.cycleLength,
   cycleSuccesses: d.cycleSuccesses,
-  failureDelayMs: numberFromEnv('MOCK_FAILURE_DELAY_MS', d.failureDelayMs, 0, 600_000),
+  failureDelayMs: numberFromEnv('MOCK_FAILURE_DELAY_MS', d.failureDelayMs, 0, MAX_DELAY_MS),
   networkErrorRate: numberFromEnv('MOCK_NETWORK_ERROR_RATE', d.networkErrorRate, 0, 1),
   seed: numberFromEnv('MOCK_SEED', d.seed, 0, 2 ** 32 - 1),
   logger: switchFromEnv('MOCK_LOG', false),
@@ -41,7 +58,7 @@ app
   .listen({ port, host })
   .then((address) => {
     console.log(
-      `Mock Event API on ${address} (event latency ${options.eventLatencyMs} ms, addEvent cycle ${options.addEventCycle ? 'on' : 'off'}, network errors ${options.networkErrorRate * 100}%, seed ${options.seed})`,
+      `Mock Event API on ${address} (event latency ${options.eventLatencyMs} ms, addEvent mode ${addEventMode}, network errors ${options.networkErrorRate * 100}%, seed ${options.seed})`,
     );
   })
   .catch((error: unknown) => {

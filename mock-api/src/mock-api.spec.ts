@@ -1,4 +1,65 @@
-import { createMockApi } from './mock-api';
+import type { FastifyInstance } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import { createMockApi, type MockApiOptions } from './mock-api';
+
+type Api = FastifyInstance;
+
+const addEvent = (api: Api, id: string, userId: string | number = 1) =>
+  api.inject({ method: 'POST', url: '/addEvent', payload: { id, name: `Event ${id}`, userId } });
+
+const putConfig = (api: Api, payload: unknown) =>
+  api.inject({ method: 'PUT', url: '/__mock/config', payload: payload as object });
+
+const getConfig = async (api: Api) =>
+  (await api.inject({ method: 'GET', url: '/__mock/config' })).json();
+
+const stats = async (api: Api) =>
+  (await api.inject({ method: 'GET', url: '/__mock/stats' })).json();
+
+const getUser = (api: Api, id: string | number) =>
+  api.inject({ method: 'GET', url: `/getUserById/${id}` });
+
+/** Milliseconds one injected request takes. */
+async function timedInject(api: Api, url: string): Promise<number> {
+  const started = performance.now();
+  await api.inject({ method: 'GET', url });
+  return performance.now() - started;
+}
+
+/** Polls (one event-loop turn at a time, no fixed sleeps) until `condition` holds; 5 s at most. */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Listens on a free loopback port; `close` is idempotent. */
+async function listening(options: Partial<MockApiOptions>) {
+  const api = createMockApi(options);
+  const address = await api.listen({ port: 0, host: '127.0.0.1' });
+  return { api, address };
+}
+
+/**
+ * Sends `POST /addEvent` over a real socket and reports how it ended: `response <status>` or the
+ * name of the error (`AbortError` when the client gave up before any answer came).
+ */
+function postOverSocket(address: string, id: string, signal: AbortSignal) {
+  let settled = false;
+  const outcome = fetch(`${address}/addEvent`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id, name: `Event ${id}`, userId: 1 }),
+    signal,
+  }).then(
+    (response) => `response ${response.status}`,
+    (error: Error) => error.name,
+  );
+  void outcome.finally(() => (settled = true));
+  return { outcome, isSettled: () => settled };
+}
 
 describe('mock Event API', () => {
   const quiet = { eventLatencyMs: 0, failureDelayMs: 0, networkErrorRate: 0 };
@@ -102,6 +163,8 @@ describe('mock Event API', () => {
     await api.inject({ method: 'GET', url: '/getUsers' });
     expect((await api.inject({ method: 'GET', url: '/__mock/stats' })).json()).toEqual({
       calls: { '/getUserById/:id': 2, '/getUsers': 1 },
+      stored: {},
+      addEventCalls: {},
     });
   });
 
@@ -122,5 +185,342 @@ describe('mock Event API', () => {
     });
     expect(response.statusCode).toBe(200);
     expect((await api.inject({ method: 'GET', url: '/getEventById/e0' })).body).toBe('');
+  });
+
+  describe('runtime config (GET/PUT /__mock/config)', () => {
+    it('reports the behaviours in force, from the start options', async () => {
+      expect(await getConfig(createMockApi(quiet))).toEqual({
+        eventLatencyMs: 0,
+        userLatencyMs: 0,
+        listLatencyMs: 0,
+        failureDelayMs: 0,
+        networkErrorRate: 0,
+        addEventMode: 'cycle',
+      });
+      expect(await getConfig(createMockApi({ addEventCycle: false }))).toMatchObject({
+        eventLatencyMs: 500,
+        failureDelayMs: 100,
+        networkErrorRate: 0.05,
+        addEventMode: 'ok',
+      });
+      const explicit = createMockApi({ addEventCycle: false, addEventMode: 'store-then-503' });
+      expect((await getConfig(explicit)).addEventMode).toBe('store-then-503');
+    });
+
+    it('applies a partial change and leaves the rest as it was', async () => {
+      const api = createMockApi(quiet);
+      const response = await putConfig(api, { eventLatencyMs: 25, addEventMode: 'fail' });
+      expect(response.statusCode).toBe(200);
+      const expected = {
+        eventLatencyMs: 25,
+        userLatencyMs: 0,
+        listLatencyMs: 0,
+        failureDelayMs: 0,
+        networkErrorRate: 0,
+        addEventMode: 'fail',
+      };
+      expect(response.json()).toEqual(expected);
+      expect(await getConfig(api)).toEqual(expected);
+      expect((await putConfig(api, {})).json()).toEqual(expected);
+    });
+
+    it.each([
+      ['an unknown key', { eventLatency: 5 }, 'eventLatency is not a known setting'],
+      ['a negative delay', { eventLatencyMs: -1 }, 'eventLatencyMs must be a number'],
+      ['a delay over 10 minutes', { userLatencyMs: 600_001 }, 'userLatencyMs must be a number'],
+      ['a delay given as a string', { listLatencyMs: '5' }, 'listLatencyMs must be a number'],
+      ['a rate over 1', { networkErrorRate: 1.5 }, 'networkErrorRate must be a number from 0 to 1'],
+      ['an unknown mode', { addEventMode: 'sometimes' }, 'addEventMode must be one of cycle, ok'],
+      ['a list', [1], 'the body must be a JSON object'],
+      ['null', null, 'the body must be a JSON object'],
+    ])('answers 400 to %s and changes nothing', async (_case, body, message) => {
+      const api = createMockApi(quiet);
+      const before = await getConfig(api);
+      const response = await api.inject({
+        method: 'PUT',
+        url: '/__mock/config',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(JSON.stringify(response.json().message)).toContain(message);
+      expect(await getConfig(api)).toEqual(before);
+    });
+
+    it('is all or nothing: one bad value keeps the valid ones out too', async () => {
+      const api = createMockApi(quiet);
+      const response = await putConfig(api, { eventLatencyMs: 10, addEventMode: 'nope' });
+      expect(response.statusCode).toBe(400);
+      expect(await getConfig(api)).toMatchObject({ eventLatencyMs: 0, addEventMode: 'cycle' });
+    });
+
+    it('answers 400 to a body that is not JSON', async () => {
+      const api = createMockApi(quiet);
+      const response = await api.inject({
+        method: 'PUT',
+        url: '/__mock/config',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"eventLatencyMs":',
+      });
+      expect(response.statusCode).toBe(400);
+    });
+
+    it('delays event, user and list routes by the configured latencies', async () => {
+      const api = createMockApi(quiet);
+      await putConfig(api, { eventLatencyMs: 60, userLatencyMs: 60, listLatencyMs: 60 });
+      // Lower bounds only: a loaded machine may be slower, never faster than the delay.
+      for (const url of ['/getEventById/1', '/getUserById/1', '/getUsers', '/getEvents']) {
+        expect(await timedInject(api, url)).toBeGreaterThanOrEqual(55);
+      }
+    });
+
+    it('delays failing addEvent answers by failureDelayMs', async () => {
+      const api = createMockApi({ ...quiet, addEventMode: 'fail' });
+      await putConfig(api, { failureDelayMs: 60 });
+      const started = performance.now();
+      expect((await addEvent(api, 'slow')).statusCode).toBe(503);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+    });
+
+    it('changes the network error rate at runtime', async () => {
+      const { api, address } = await listening(quiet);
+      try {
+        expect((await fetch(`${address}/getUsers`)).status).toBe(200);
+        await putConfig(api, { networkErrorRate: 1 });
+        await expect(fetch(`${address}/getUsers`)).rejects.toThrow('fetch failed');
+        await putConfig(api, { networkErrorRate: 0 });
+        expect((await fetch(`${address}/getEvents`)).status).toBe(200);
+      } finally {
+        await api.close();
+      }
+    });
+  });
+
+  describe('addEvent modes', () => {
+    it('ok: always stores and answers 200 {success:true}', async () => {
+      const api = createMockApi({ ...quiet, addEventMode: 'ok' });
+      for (let i = 0; i < 20; i += 1) {
+        const response = await addEvent(api, `ok${i}`);
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({ success: true });
+      }
+      const { stored, addEventCalls } = await stats(api);
+      expect(Object.keys(stored)).toHaveLength(20);
+      expect(stored.ok19).toBe(1);
+      expect(addEventCalls.ok19).toBe(1);
+      expect((await getUser(api, 1)).json().events).toContain('ok19');
+    });
+
+    it('fail: always answers 503 and stores nothing', async () => {
+      const api = createMockApi({ ...quiet, addEventMode: 'fail' });
+      for (let i = 0; i < 3; i += 1) {
+        const response = await addEvent(api, 'f1');
+        expect(response.statusCode).toBe(503);
+        expect(response.json()).toMatchObject({ success: false, error: 'Service Unavailable' });
+      }
+      expect(await stats(api)).toMatchObject({ stored: {}, addEventCalls: { f1: 3 } });
+      expect((await api.inject({ method: 'GET', url: '/getEventById/f1' })).body).toBe('');
+      expect((await getUser(api, 1)).json().events).toEqual(['1', '2']);
+    });
+
+    it('store-then-503: stores the event exactly once, then answers 503', async () => {
+      const api = createMockApi({ ...quiet, addEventMode: 'store-then-503' });
+      const response = await addEvent(api, 's1', 3);
+      expect(response.statusCode).toBe(503);
+      expect(await stats(api)).toMatchObject({ stored: { s1: 1 }, addEventCalls: { s1: 1 } });
+      expect((await api.inject({ method: 'GET', url: '/getEventById/s1' })).json()).toEqual({
+        id: 's1',
+        name: 'Event s1',
+        userId: 3,
+      });
+      expect((await getUser(api, 3)).json().events).toEqual(['3', 's1']);
+    });
+
+    it.each(['ok', 'store-then-503'] as const)(
+      '%s: answers 400 to an incomplete body and stores nothing',
+      async (addEventMode) => {
+        const api = createMockApi({ ...quiet, addEventMode });
+        const response = await api.inject({
+          method: 'POST',
+          url: '/addEvent',
+          payload: { id: 'incomplete', userId: 1 },
+        });
+        expect(response.statusCode).toBe(400);
+        expect(await stats(api)).toMatchObject({ stored: {}, addEventCalls: { incomplete: 1 } });
+      },
+    );
+
+    it('counts stores and calls per event id, so a retried write shows up', async () => {
+      const api = createMockApi({ ...quiet, addEventCycle: false });
+      await addEvent(api, 'twice');
+      await addEvent(api, 'twice');
+      await addEvent(api, 'once');
+      await putConfig(api, { addEventMode: 'fail' });
+      await addEvent(api, 'once');
+      expect(await stats(api)).toMatchObject({
+        stored: { twice: 2, once: 1 },
+        addEventCalls: { twice: 2, once: 2 },
+        calls: { '/addEvent': 4 },
+      });
+    });
+
+    it('cycle: counts only calls made in cycle mode, so switching back resumes the cycle', async () => {
+      const api = createMockApi(quiet);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1) statuses.push((await addEvent(api, `c${i}`)).statusCode);
+      await putConfig(api, { addEventMode: 'ok' });
+      for (let i = 0; i < 10; i += 1) statuses.push((await addEvent(api, `o${i}`)).statusCode);
+      await putConfig(api, { addEventMode: 'cycle' });
+      for (let i = 3; i < 6; i += 1) statuses.push((await addEvent(api, `c${i}`)).statusCode);
+      expect(statuses).toEqual([...Array(13).fill(200), 200, 200, 503]);
+    });
+
+    describe('modes that never answer (real sockets)', () => {
+      /** How long a client waits, once the mock has handled its request, to call it unanswered. */
+      const NO_ANSWER_GRACE_MS = 100;
+      let api: Api | undefined;
+      afterEach(async () => {
+        await api?.close();
+        api = undefined;
+      });
+
+      it.each([
+        ['store-then-hang', { stored: { h1: 1 }, addEventCalls: { h1: 1 } }],
+        ['hang', { stored: {}, addEventCalls: { h1: 1 } }],
+      ] as const)('%s: the client gets no answer', async (addEventMode, expectedStats) => {
+        let address: string;
+        ({ api, address } = await listening({ ...quiet, addEventMode }));
+        const client = new AbortController();
+        const request = postOverSocket(address, 'h1', client.signal);
+        const mock = api;
+        await waitUntil(async () => (await stats(mock)).addEventCalls.h1 === 1);
+        // The handler has run (it is synchronous after the count). A later request over the
+        // network comes back first, and the client still waits a grace period (an answer takes
+        // ~1 ms on loopback) before giving up: only then is "no answer" a fact.
+        expect((await fetch(`${address}/__mock/config`)).status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, NO_ANSWER_GRACE_MS));
+        expect(request.isSettled()).toBe(false);
+        expect(await stats(mock)).toMatchObject(expectedStats);
+        client.abort();
+        // AbortError, not a Response: no status line ever came back.
+        expect(await request.outcome).toBe('AbortError');
+      });
+
+      it('store-then-hang: the stored event is readable while its writer still waits', async () => {
+        let address: string;
+        ({ api, address } = await listening({ ...quiet, addEventMode: 'store-then-hang' }));
+        const client = new AbortController();
+        const request = postOverSocket(address, 'h2', client.signal);
+        const mock = api;
+        await waitUntil(async () => (await stats(mock)).stored.h2 === 1);
+        const event = await fetch(`${address}/getEventById/h2`).then((r) => r.json());
+        expect(event).toMatchObject({ id: 'h2', userId: 1 });
+        await new Promise((resolve) => setTimeout(resolve, NO_ANSWER_GRACE_MS));
+        expect(request.isSettled()).toBe(false);
+        client.abort();
+        expect(await request.outcome).toBe('AbortError');
+      });
+
+      it.each(['hang', 'store-then-hang'] as const)(
+        '%s: close() still ends, cutting the waiting clients off',
+        async (addEventMode) => {
+          let address: string;
+          ({ api, address } = await listening({ ...quiet, addEventMode }));
+          const requests = ['a', 'b'].map((id) =>
+            postOverSocket(address, id, AbortSignal.timeout(30_000)),
+          );
+          const mock = api;
+          await waitUntil(async () => Object.keys((await stats(mock)).addEventCalls).length === 2);
+          await mock.close();
+          api = undefined;
+          // The socket was destroyed by the mock: a network error, long before the client's
+          // own 30 s timeout (which would be a TimeoutError).
+          for (const request of requests) expect(await request.outcome).toBe('TypeError');
+        },
+      );
+    });
+  });
+
+  describe('users with N events (PUT /__mock/users/:id)', () => {
+    const putUser = (api: Api, id: string, payload: unknown) =>
+      api.inject({ method: 'PUT', url: `/__mock/users/${id}`, payload: payload as object });
+
+    it('creates a user with exactly N events, each fetchable, ids <userId>-<i>', async () => {
+      const api = createMockApi(quiet);
+      const response = await putUser(api, '1000', { userName: 'Fan Out', eventCount: 100 });
+      expect(response.statusCode).toBe(200);
+      const user = (await getUser(api, 1000)).json();
+      expect(user).toMatchObject({ id: 1000, userName: 'Fan Out', email: 'user1000@example.com' });
+      expect(user.events).toHaveLength(100);
+      expect(new Set(user.events).size).toBe(100);
+      expect(user.events[0]).toBe('1000-1');
+      expect(user.events[99]).toBe('1000-100');
+      for (const id of ['1000-1', '1000-100']) {
+        const event = (await api.inject({ method: 'GET', url: `/getEventById/${id}` })).json();
+        expect(event).toMatchObject({ id, userId: 1000 });
+        expect(typeof event.name).toBe('string');
+      }
+      expect(response.json()).toEqual(user);
+    });
+
+    it('replaces a generated user, leaving exactly the new N events', async () => {
+      const api = createMockApi(quiet);
+      await putUser(api, '77', { userName: 'A', eventCount: 10 });
+      await putUser(api, '77', { userName: 'B', eventCount: 3, email: 'b@example.com' });
+      const user = (await getUser(api, 77)).json();
+      expect(user).toEqual({
+        id: 77,
+        userName: 'B',
+        email: 'b@example.com',
+        events: ['77-1', '77-2', '77-3'],
+      });
+      expect((await api.inject({ method: 'GET', url: '/getEventById/77-4' })).body).toBe('');
+    });
+
+    it('allows a user with no events and leaves the seed data alone', async () => {
+      const api = createMockApi(quiet);
+      await putUser(api, '5', { userName: 'Nobody', eventCount: 0 });
+      expect((await getUser(api, 5)).json().events).toEqual([]);
+      expect((await getUser(api, 2)).json().events).toHaveLength(50);
+      expect((await api.inject({ method: 'GET', url: '/getUsers' })).json()).toHaveLength(5);
+    });
+
+    it.each([
+      ['a non-numeric id', 'abc', { userName: 'X', eventCount: 1 }, 'the user id must be'],
+      ['a negative count', '9', { userName: 'X', eventCount: -1 }, 'eventCount must be'],
+      ['a fractional count', '9', { userName: 'X', eventCount: 1.5 }, 'eventCount must be'],
+      ['too many events', '9', { userName: 'X', eventCount: 10_001 }, 'eventCount must be'],
+      ['no userName', '9', { eventCount: 1 }, 'userName must be'],
+      [
+        'an unknown field',
+        '9',
+        { userName: 'X', eventCount: 1, extra: 1 },
+        'unknown fields: extra',
+      ],
+      ['a body that is a list', '9', [], 'the body must be a JSON object'],
+    ])('answers 400 to %s and creates nothing', async (_case, id, body, message) => {
+      const api = createMockApi(quiet);
+      const response = await putUser(api, id, body);
+      expect(response.statusCode).toBe(400);
+      expect(JSON.stringify(response.json().message)).toContain(message);
+      expect((await getUser(api, id)).body).toBe('');
+    });
+  });
+
+  it('puts config, counters and generated users back on POST /__mock/reset', async () => {
+    const api = createMockApi(quiet);
+    await putConfig(api, { addEventMode: 'store-then-503', eventLatencyMs: 5 });
+    await addEvent(api, 'r1');
+    await api.inject({
+      method: 'PUT',
+      url: '/__mock/users/500',
+      payload: { userName: 'Gone', eventCount: 2 },
+    });
+    await api.inject({ method: 'POST', url: '/__mock/reset' });
+    expect(await getConfig(api)).toMatchObject({ addEventMode: 'cycle', eventLatencyMs: 0 });
+    expect(await stats(api)).toEqual({ calls: {}, stored: {}, addEventCalls: {} });
+    expect((await getUser(api, 500)).body).toBe('');
+    expect((await api.inject({ method: 'GET', url: '/getEventById/500-1' })).body).toBe('');
+    expect((await api.inject({ method: 'GET', url: '/getEventById/r1' })).body).toBe('');
   });
 });

@@ -1,13 +1,31 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSeedData, type EventRecord } from './seed-data';
+import {
+  parseConfigChange,
+  parseGeneratedUser,
+  type AddEventMode,
+  type MockRuntimeConfig,
+} from './mock-config';
+import { createSeedData, type EventRecord, type UserRecord } from './seed-data';
+
+export { ADD_EVENT_MODES, type AddEventMode, type MockRuntimeConfig } from './mock-config';
 
 /** Every behaviour of the real Event API that the mock reproduces, each adjustable. */
 export interface MockApiOptions {
   /** Delay of every `GET /getEventById/:id`. The real upstream: 500 ms. */
   readonly eventLatencyMs: number;
-  /** The addEvent failure cycle: in cycles of `cycleLength` calls, the first `successes` succeed. */
+  /** Delay of every `GET /getUserById/:id` (0: the real upstream answers it at once). */
+  readonly userLatencyMs: number;
+  /** Delay of every `GET /getUsers` and `GET /getEvents` (0 by default). */
+  readonly listLatencyMs: number;
+  /**
+   * The addEvent failure cycle: in cycles of `cycleLength` calls, the first `successes` succeed.
+   * `false` means addEventMode `ok`; ignored when `addEventMode` is given.
+   */
   readonly addEventCycle: boolean;
+  /** What `POST /addEvent` does (see `ADD_EVENT_MODES`); default: from `addEventCycle`. */
+  readonly addEventMode?: AddEventMode;
   readonly cycleLength: number;
   readonly cycleSuccesses: number;
   /** Delay before each failing addEvent answer. The real upstream: 100 ms. */
@@ -21,6 +39,8 @@ export interface MockApiOptions {
 
 export const DEFAULT_MOCK_API_OPTIONS: MockApiOptions = {
   eventLatencyMs: 500,
+  userLatencyMs: 0,
+  listLatencyMs: 0,
   addEventCycle: true,
   cycleLength: 15,
   cycleSuccesses: 5,
@@ -42,40 +62,106 @@ function seededRandom(seed: number): () => number {
   };
 }
 
+function initialConfig(options: MockApiOptions): MockRuntimeConfig {
+  return {
+    eventLatencyMs: options.eventLatencyMs,
+    userLatencyMs: options.userLatencyMs,
+    listLatencyMs: options.listLatencyMs,
+    failureDelayMs: options.failureDelayMs,
+    networkErrorRate: options.networkErrorRate,
+    addEventMode: options.addEventMode ?? (options.addEventCycle ? 'cycle' : 'ok'),
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An addEvent body the mock can store: `id`, `name` and `userId` present. */
+function toEventRecord(body: unknown): EventRecord | undefined {
+  if (!isObject(body) || typeof body.name !== 'string') return undefined;
+  const { id, userId, details } = body;
+  if (typeof id !== 'string' && typeof id !== 'number') return undefined;
+  if (typeof userId !== 'string' && typeof userId !== 'number') return undefined;
+  return { id, name: body.name, userId, ...(typeof details === 'string' ? { details } : {}) };
+}
+
+const badRequest = (message: string | string[]) => ({
+  success: false,
+  error: 'Bad Request',
+  message,
+});
+
+const increment = (counts: Record<string, number>, key: string): void => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
 /**
  * Builds (without listening) a Fastify server that behaves like the upstream Event API: numeric
  * ids, `userName`, empty 200 bodies for unknown ids, slow event fetches, the 15-call addEvent
- * failure cycle and random network errors on list routes.
+ * failure cycle and random network errors on list routes. Routes under `/__mock` are not part of
+ * the real API: they reset, inspect and reconfigure the mock (see mock-api/README.md).
  */
 export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyInstance {
-  const options = { ...DEFAULT_MOCK_API_OPTIONS, ...overrides };
+  const options: MockApiOptions = { ...DEFAULT_MOCK_API_OPTIONS, ...overrides };
   const app = Fastify({ logger: options.logger });
+  let config = initialConfig(options);
   let data = createSeedData();
   let random = seededRandom(options.seed);
-  let addEventCalls = 0;
+  /** Position in the failure cycle: counts only calls answered in `cycle` mode. */
+  let cycleCalls = 0;
   let calls: Record<string, number> = {};
+  /** How many times each event id was stored by addEvent (for "exactly once" assertions). */
+  let stored: Record<string, number> = {};
+  /** How many addEvent calls named each event id, whatever their outcome. */
+  let addEventCalls: Record<string, number> = {};
+  /** Connections of requests the mock will never answer; destroyed on close. */
+  const hungSockets = new Set<Socket>();
 
   // Counts every call per route (for benchmarks and demos: GET /__mock/stats).
   app.addHook('onRequest', (request, _reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    if (!route.startsWith('/__mock')) calls[route] = (calls[route] ?? 0) + 1;
+    if (!route.startsWith('/__mock')) increment(calls, route);
+    done();
+  });
+
+  // A hung request keeps its connection busy, and server.close() waits for busy connections:
+  // without this, app.close() would never finish while a client is still waiting.
+  app.addHook('preClose', (done) => {
+    for (const socket of hungSockets) socket.destroy();
+    hungSockets.clear();
     done();
   });
 
   /** Drops the connection without an answer, as the real upstream sometimes does. */
   const maybeDropConnection = (request: FastifyRequest, reply: FastifyReply): boolean => {
-    if (options.networkErrorRate <= 0 || random() >= options.networkErrorRate) return false;
+    if (config.networkErrorRate <= 0 || random() >= config.networkErrorRate) return false;
     void reply.hijack();
     request.raw.socket.destroy();
     return true;
   };
 
+  /** Never answers: the socket stays open until the client gives up or the mock closes. */
+  const hang = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    void reply.hijack();
+    const socket = request.raw.socket;
+    hungSockets.add(socket);
+    socket.once('close', () => hungSockets.delete(socket));
+    return reply;
+  };
+
+  const pause = async (ms: number): Promise<void> => {
+    if (ms > 0) await sleep(ms);
+  };
+
   app.get('/getUsers', async (request, reply) => {
     if (maybeDropConnection(request, reply)) return reply;
+    await pause(config.listLatencyMs);
     return [...data.users.values()];
   });
 
   app.get<{ Params: { id: string } }>('/getUserById/:id', async (request, reply) => {
+    await pause(config.userLatencyMs);
     const user = data.users.get(request.params.id);
     // The real upstream answers an unknown id with 200 and an empty body.
     return user ?? reply.code(200).send('');
@@ -83,61 +169,112 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
 
   app.get('/getEvents', async (request, reply) => {
     if (maybeDropConnection(request, reply)) return reply;
+    await pause(config.listLatencyMs);
     return [...data.events.values()];
   });
 
   app.get<{ Params: { id: string } }>('/getEventById/:id', async (request, reply) => {
-    if (options.eventLatencyMs > 0) await sleep(options.eventLatencyMs);
+    await pause(config.eventLatencyMs);
     const event = data.events.get(request.params.id);
     return event ?? reply.code(200).send('');
   });
 
-  app.post<{ Body: Partial<EventRecord> | null }>('/addEvent', async (request, reply) => {
-    addEventCalls += 1;
-    const positionInCycle = (addEventCalls - 1) % options.cycleLength;
-    if (options.addEventCycle && positionInCycle >= options.cycleSuccesses) {
-      if (options.failureDelayMs > 0) await sleep(options.failureDelayMs);
+  app.post<{ Body: unknown }>('/addEvent', async (request, reply) => {
+    const { body } = request;
+    if (isObject(body) && (typeof body.id === 'string' || typeof body.id === 'number')) {
+      increment(addEventCalls, String(body.id));
+    }
+    const mode = config.addEventMode;
+
+    const overloaded = async () => {
+      await pause(config.failureDelayMs);
       return reply.code(503).send({
         success: false,
         error: 'Service Unavailable',
         message: 'Event API is overloaded, please retry later',
       });
-    }
-    const body = request.body;
-    if (
-      !body ||
-      body.id === undefined ||
-      typeof body.name !== 'string' ||
-      body.userId === undefined
-    ) {
-      return reply.code(400).send({
-        success: false,
-        error: 'Bad Request',
-        message: 'id, name and userId are required',
-      });
-    }
-    const record: EventRecord = {
-      id: body.id,
-      name: body.name,
-      userId: body.userId,
-      ...(typeof body.details === 'string' ? { details: body.details } : {}),
     };
-    data.events.set(String(body.id), record);
-    data.users.get(String(body.userId))?.events.push(String(body.id));
+
+    if (mode === 'hang') return hang(request, reply);
+    if (mode === 'fail') return overloaded();
+    if (mode === 'cycle') {
+      const positionInCycle = cycleCalls % options.cycleLength;
+      cycleCalls += 1;
+      // As the real upstream: a failing call fails before its body is even looked at.
+      if (positionInCycle >= options.cycleSuccesses) return overloaded();
+    }
+
+    const record = toEventRecord(body);
+    if (!record) return reply.code(400).send(badRequest('id, name and userId are required'));
+    const key = String(record.id);
+    data.events.set(key, record);
+    data.users.get(String(record.userId))?.events.push(key);
+    increment(stored, key);
+
+    if (mode === 'store-then-503') return overloaded();
+    if (mode === 'store-then-hang') return hang(request, reply);
     return { success: true };
   });
 
-  /** Not part of the real API: puts data, the failure cycle and the random sequence back at the start. */
+  /**
+   * Not part of the real API: puts data, the failure cycle, the random sequence, the counters and
+   * the runtime config back to how the mock started.
+   */
   app.post('/__mock/reset', () => {
+    config = initialConfig(options);
     data = createSeedData();
     random = seededRandom(options.seed);
-    addEventCalls = 0;
+    cycleCalls = 0;
     calls = {};
+    stored = {};
+    addEventCalls = {};
     return { reset: true };
   });
 
-  /** Not part of the real API: how many calls each route has had since start or reset. */
-  app.get('/__mock/stats', () => ({ calls }));
+  /**
+   * Not part of the real API, since start or reset: calls per route, times each event id was
+   * stored by addEvent, and addEvent calls per event id (whatever their outcome).
+   */
+  app.get('/__mock/stats', () => ({ calls, stored, addEventCalls }));
+
+  /** Not part of the real API: the behaviours in force. */
+  app.get('/__mock/config', () => config);
+
+  /** Not part of the real API: changes some behaviours (a partial config); all or nothing. */
+  app.put<{ Body: unknown }>('/__mock/config', (request, reply) => {
+    const parsed = parseConfigChange(request.body);
+    if (!parsed.ok) return reply.code(400).send(badRequest(parsed.errors));
+    config = { ...config, ...parsed.change };
+    return config;
+  });
+
+  /**
+   * Not part of the real API: creates (or replaces) user `:id` with exactly `eventCount` events,
+   * ids `<id>-1` ... `<id>-<eventCount>`, for fan-out benchmarks. Gone after a reset.
+   */
+  app.put<{ Params: { id: string }; Body: unknown }>('/__mock/users/:id', (request, reply) => {
+    const { id } = request.params;
+    const parsed = parseGeneratedUser(id, request.body);
+    if (!parsed.ok) return reply.code(400).send(badRequest(parsed.errors));
+    const { userName, email, eventCount } = parsed.user;
+    // Replacing a user generated before: its old events go, so the user has exactly N.
+    for (const eventId of data.users.get(id)?.events ?? []) {
+      if (eventId.startsWith(`${id}-`)) data.events.delete(eventId);
+    }
+    const user: UserRecord = {
+      id: Number(id),
+      userName,
+      email: email ?? `user${id}@example.com`,
+      events: [],
+    };
+    for (let i = 1; i <= eventCount; i += 1) {
+      const eventId = `${id}-${i}`;
+      data.events.set(eventId, { id: eventId, name: `${userName} event #${i}`, userId: user.id });
+      user.events.push(eventId);
+    }
+    data.users.set(id, user);
+    return user;
+  });
 
   return app;
 }

@@ -1,0 +1,466 @@
+// Turns the bench's results into rows (figure, gateway, baseline, ratio, target, met), then into the
+// terminal table and report.md. Every target is judged here and only here.
+
+const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
+
+export const format = {
+  ms: (v) => (!isNumber(v) ? '—' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)),
+  rps: (v) => (isNumber(v) ? v.toFixed(0) : '—'),
+  mib: (v) => (isNumber(v) ? v.toFixed(1) : '—'),
+  count: (v) => (isNumber(v) ? String(v) : '—'),
+  ratio: (v) => (isNumber(v) ? `${v.toFixed(2)}x` : '—'),
+  percent: (v) => (isNumber(v) ? `${(v * 100).toFixed(0)}%` : '—'),
+  perAnswer: (v) => (isNumber(v) ? v.toFixed(2) : '—'),
+};
+
+/**
+ * The summary rows. A row with `target` has `met`: true, false, or undefined when a figure is
+ * missing (its scenario failed).
+ */
+export function buildRows(results, settings) {
+  const rows = [];
+  const section = (title) => rows.push({ section: title });
+  /**
+   * One figure for both servers. `check(gateway, baseline)` judges the target; `fmt` formats the
+   * values; `ratio: false` for figures whose ratio means nothing (counts, ratios already).
+   */
+  const figure = (
+    label,
+    gateway,
+    baseline,
+    fmt,
+    { target, check, ratio = true, gatewayText } = {},
+  ) => {
+    const both = isNumber(gateway) && isNumber(baseline);
+    const row = {
+      label,
+      gateway: gatewayText ?? fmt(gateway),
+      baseline: fmt(baseline),
+      ratio: ratio && both && baseline !== 0 ? format.ratio(gateway / baseline) : '',
+    };
+    if (target) {
+      row.target = target;
+      const judgeable = isNumber(gateway) && (check.length < 2 || isNumber(baseline));
+      row.met = judgeable ? check(gateway, baseline) : undefined;
+    }
+    rows.push(row);
+  };
+
+  const { startup, idleRss, fanOut, throughput, decay, openBreaker, memoryAfterLoad } = results;
+  const limit = settings.podLimitMiB;
+
+  section(
+    `Start-up: spawn to first 200 (gateway GET /ready, baseline GET /), median of ${settings.startups}`,
+  );
+  figure('start-up, ms', startup.gateway?.median, startup.baseline?.median, format.ms, {
+    target: 'gateway ≤ 1000 ms',
+    check: (g) => g <= 1000,
+  });
+  figure('idle RSS after start-up, MiB', idleRss.gateway, idleRss.baseline, format.mib, {
+    target: 'gateway ≤ 100 MiB',
+    check: (g) => g <= 100,
+  });
+
+  const rt = fanOut.roundTripMs;
+  section(
+    `Fan-out: GET /users/:id/events, one at a time (mock event latency ${settings.latencyMs} ms; one upstream round trip ${format.ms(rt)} ms)`,
+  );
+  for (const n of settings.fanOutSizes) {
+    const entry = fanOut.sizes?.[n] ?? {};
+    const g = entry.gateway?.median;
+    const b = entry.baseline?.median;
+    const withRoundTrips = (v) =>
+      isNumber(v) && isNumber(rt) ? `${format.ms(v)} (${format.ratio(v / rt)} rt)` : format.ms(v);
+    figure(`N = ${n}, median ms (x round trip)`, g, b, withRoundTrips, {
+      ...(n <= 50
+        ? { target: 'gateway ≤ 1.1x round trip', check: (gv) => isNumber(rt) && gv <= 1.1 * rt }
+        : {}),
+    });
+  }
+
+  section(
+    `Throughput: ${settings.connections} connections, ${settings.durationS} s each, mock latency 0`,
+  );
+  for (const [key, name] of [
+    ['users', 'GET /users'],
+    ['userEvents', 'GET /users/:id/events (10 events)'],
+  ]) {
+    const g = throughput[key]?.gateway;
+    const b = throughput[key]?.baseline;
+    const isUsers = key === 'users';
+    figure(
+      `${name} req/s`,
+      g?.rps,
+      b?.rps,
+      format.rps,
+      isUsers ? { target: '≥ 1.0x baseline', check: (gv, bv) => gv / bv >= 1.0 } : {},
+    );
+    figure(`${name} p50, ms`, g?.p50, b?.p50, format.ms);
+    figure(
+      `${name} p99, ms`,
+      g?.p99,
+      b?.p99,
+      format.ms,
+      isUsers ? { target: '≤ 1.2x baseline', check: (gv, bv) => gv / bv <= 1.2 } : {},
+    );
+    figure(
+      `${name} upstream calls per answer`,
+      g?.upstreamCallsPerAnswer,
+      b?.upstreamCallsPerAnswer,
+      format.perAnswer,
+      { ratio: false },
+    );
+  }
+
+  section(
+    `Open write breaker: POST /events refused (${settings.connections} connections saturated, then ${settings.fixedRate} req/s over ${settings.fixedRateConnections} connections)`,
+  );
+  const og = openBreaker.gateway;
+  const ob = openBreaker.baseline;
+  figure(
+    'upstream calls during the phase (any route)',
+    og?.upstreamCalls,
+    ob?.upstreamCalls,
+    format.count,
+    {
+      ratio: false,
+      target: 'gateway = 0',
+      check: (g) => g === 0,
+    },
+  );
+  figure('saturated req/s', og?.saturated.rps, ob?.saturated.rps, format.rps, {
+    target: '≥ 0.5x baseline',
+    check: (g, b) => g / b >= 0.5,
+  });
+  figure('saturated p99, ms', og?.saturated.p99, ob?.saturated.p99, format.ms);
+  figure(
+    `p99 at ${settings.fixedRate} req/s, ms`,
+    og?.fixedRate.p99,
+    ob?.fixedRate.p99,
+    format.ms,
+    {
+      target: 'gateway ≤ 2 ms',
+      check: (g) => g <= 2,
+    },
+  );
+
+  const runs = decay.runs ?? [];
+  const first = runs[0];
+  const last = runs.at(-1);
+  section(
+    `Memory and decay: ${runs.length} consecutive runs of ${settings.decayRunS} s, GET /users/:id/events (10 events)`,
+  );
+  const series = (key, field, fmt) => runs.map((run) => fmt(run[key]?.[field])).join(' ');
+  rows.push({
+    label: 'req/s per run',
+    gateway: series('gateway', 'rps', format.rps),
+    baseline: series('baseline', 'rps', format.rps),
+    ratio: '',
+  });
+  rows.push({
+    label: 'RSS after each run, MiB',
+    gateway: series('gateway', 'rss', (v) => format.mib(v).replace(/\.\d$/, '')),
+    baseline: series('baseline', 'rss', (v) => format.mib(v).replace(/\.\d$/, '')),
+    ratio: '',
+  });
+  const decayRatio = (key) =>
+    first && last && runs.length > 1 ? last[key]?.rps / first[key]?.rps : undefined;
+  figure(
+    `req/s run ${runs.length} / run 1`,
+    decayRatio('gateway'),
+    decayRatio('baseline'),
+    (v) => (isNumber(v) ? v.toFixed(3) : '—'),
+    {
+      ratio: false,
+      target: 'gateway ≥ 0.95',
+      check: (g) => g >= 0.95,
+    },
+  );
+  const rssAfter = (key) => memoryAfterLoad[key]?.rss;
+  figure('RSS after load, MiB', rssAfter('gateway'), rssAfter('baseline'), format.mib, {
+    target: '≤ 1.2x baseline',
+    check: (g, b) => g / b <= 1.2,
+  });
+  figure(
+    `RSS after load, share of ${limit} MiB pod limit`,
+    rssAfter('gateway') / limit,
+    rssAfter('baseline') / limit,
+    format.percent,
+    {
+      ratio: false,
+      target: 'gateway < 80%',
+      check: (g) => g < 0.8,
+    },
+  );
+  figure(
+    `peak RSS (VmHWM), share of ${limit} MiB`,
+    memoryAfterLoad.gateway?.peak / limit,
+    memoryAfterLoad.baseline?.peak / limit,
+    format.percent,
+    {
+      ratio: false,
+      target: 'gateway < 80%',
+      check: (g) => g < 0.8,
+    },
+  );
+  return rows;
+}
+
+const metText = (met) => (met === undefined ? 'n/a' : met ? 'yes' : 'NO');
+
+function targetSummary(rows) {
+  const judged = rows.filter((row) => row.target);
+  const met = judged.filter((row) => row.met === true).length;
+  const unknown = judged.filter((row) => row.met === undefined).length;
+  return `Targets met: ${met} of ${judged.length}${unknown ? ` (${unknown} not measured)` : ''}`;
+}
+
+/** The summary for the terminal: aligned plain-text columns. */
+export function renderTable(results, settings, rows) {
+  const header = {
+    label: 'figure',
+    gateway: 'gateway',
+    baseline: 'baseline',
+    ratio: 'gw/base',
+    target: 'target',
+    met: 'met',
+  };
+  const cells = (row) => [
+    row.label,
+    row.gateway,
+    row.baseline,
+    row.ratio ?? '',
+    row.target ?? '',
+    row.target ? metText(row.met) : '',
+  ];
+  const table = [header, ...rows.filter((row) => !row.section)].map((row) =>
+    row === header ? Object.values(header) : cells(row),
+  );
+  const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
+  const line = (values) =>
+    values
+      .map((value, column) =>
+        column === 0 || column >= 4 ? value.padEnd(widths[column]) : value.padStart(widths[column]),
+      )
+      .join('  ')
+      .trimEnd();
+  const { machine } = results.meta;
+  const out = [
+    `event-gateway bench, ${results.meta.startedAt}${settings.quick ? ' (quick)' : ''}: ${machine.cpu} x${machine.cores}, Node ${machine.node}, ${machine.os}`,
+    '',
+    line(Object.values(header)),
+  ];
+  for (const row of rows) {
+    if (row.section) out.push('', `## ${row.section}`);
+    else out.push(line(cells(row)));
+  }
+  out.push('', targetSummary(rows));
+  for (const warning of results.warnings) out.push(`warning: ${warning}`);
+  for (const error of results.errors) out.push(`ERROR: ${error}`);
+  return out.join('\n');
+}
+
+const escapeCell = (text) => String(text).replaceAll('|', '\\|');
+
+/** A Markdown table; the first column and those in `left` are aligned left, the others right. */
+function markdownTable(head, body, left = []) {
+  return [
+    `| ${head.map(escapeCell).join(' | ')} |`,
+    `| ${head.map((_, i) => (i === 0 || left.includes(i) ? '---' : '---:')).join(' | ')} |`,
+    ...body.map((cells) => `| ${cells.map(escapeCell).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** report.md: the summary tables, every target, the details behind each figure, and the method. */
+export function renderMarkdown(results, settings, rows) {
+  const { meta } = results;
+  const { machine } = meta;
+  const out = [];
+  out.push(`# event-gateway benchmark: ${meta.startedAt}`, '');
+  out.push(
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB; ${machine.os}; Node ${machine.node}; load average at start ${machine.loadAverage.map((v) => v.toFixed(2)).join(' ')}`,
+    `- Gateway: \`dist/main.js\` built from commit ${meta.commit ?? 'unknown'}${meta.uncommittedSourceChanges ? ' **plus uncommitted changes in src/ or mock-api/src/**' : ''}`,
+    `- Mode: ${settings.quick ? 'quick' : 'full'}; run took ${format.ms(meta.durationS)} s`,
+    `- CPU during the run, share of the machine: the bench and its servers ${format.percent(meta.cpu?.bench)}, other programs ${format.percent(meta.cpu?.others)}, stolen by the hypervisor ${format.percent(meta.cpu?.steal)}`,
+    `- Gateway environment: ${Object.entries(meta.gatewayEnv)
+      .map(([k, v]) => `\`${k}=${v}\``)
+      .join(', ')}`,
+    '- Baseline: `bench/baseline-server.mjs` (Fastify, global fetch, Promise.all; no logging, metrics, rate limit or retries)',
+    `- NODE_OPTIONS of both servers: ${settings.nodeOptions ? `\`${settings.nodeOptions}\`` : "none (V8 sizes its heap from this machine's memory; see BENCH_NODE_OPTIONS)"}`,
+    '',
+  );
+
+  out.push('## Summary', '');
+  let current;
+  const flush = () => {
+    if (!current) return;
+    out.push(`### ${current.title}`, '');
+    out.push(
+      markdownTable(
+        ['figure', 'gateway', 'baseline', 'gateway / baseline', 'target', 'met'],
+        current.rows.map((row) => [
+          row.label,
+          row.gateway,
+          row.baseline,
+          row.ratio ?? '',
+          row.target ?? '',
+          row.target ? (row.met === undefined ? 'n/a' : row.met ? '✅ yes' : '❌ no') : '',
+        ]),
+        [4, 5],
+      ),
+      '',
+    );
+  };
+  for (const row of rows) {
+    if (row.section) {
+      flush();
+      current = { title: row.section, rows: [] };
+    } else current.rows.push(row);
+  }
+  flush();
+  out.push(`**${targetSummary(rows)}**`, '');
+  out.push('![chart](chart.svg)', '');
+
+  out.push('## Details', '');
+  out.push('### Start-up samples (ms)', '');
+  out.push(
+    markdownTable(
+      ['server', 'samples', 'median'],
+      ['gateway', 'baseline'].map((key) => [
+        key,
+        (results.startup[key]?.samples ?? []).map(format.ms).join(', '),
+        format.ms(results.startup[key]?.median),
+      ]),
+    ),
+    '',
+  );
+  out.push('### Fan-out samples (ms, one request at a time)', '');
+  out.push(
+    markdownTable(
+      ['N', 'gateway', 'baseline'],
+      Object.entries(results.fanOut.sizes ?? {}).map(([n, entry]) => [
+        n,
+        (entry.gateway?.samples ?? []).map(format.ms).join(', '),
+        (entry.baseline?.samples ?? []).map(format.ms).join(', '),
+      ]),
+    ),
+    '',
+  );
+  out.push('### Load runs', '');
+  const loadRow = (name, server, run) =>
+    run
+      ? [
+          name,
+          server,
+          format.rps(run.rps),
+          format.ms(run.p50),
+          format.ms(run.p99),
+          format.ms(run.max),
+          String(run.answers),
+          Object.entries(run.statuses)
+            .map(([s, n]) => `${s}: ${n}`)
+            .join(', '),
+          String(run.errors + run.timeouts),
+        ]
+      : [name, server, '—', '—', '—', '—', '—', '—', '—'];
+  const loadRows = [];
+  for (const entry of Object.values(results.throughput)) {
+    for (const server of ['gateway', 'baseline']) {
+      loadRows.push(loadRow(`GET ${entry.path}`, server, entry[server]));
+    }
+  }
+  for (const server of ['gateway', 'baseline']) {
+    const entry = results.openBreaker[server];
+    loadRows.push(loadRow('POST /events, open breaker, saturated', server, entry?.saturated));
+    loadRows.push(
+      loadRow(`POST /events, open breaker, ${settings.fixedRate} req/s`, server, entry?.fixedRate),
+    );
+  }
+  out.push(
+    markdownTable(
+      [
+        'run',
+        'server',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'answers',
+        'statuses',
+        'errors + timeouts',
+      ],
+      loadRows,
+      [1, 7],
+    ),
+    '',
+  );
+  out.push('### Memory and decay per run', '');
+  out.push(
+    markdownTable(
+      [
+        'run',
+        'gateway req/s',
+        'gateway p99 ms',
+        'gateway RSS MiB',
+        'baseline req/s',
+        'baseline p99 ms',
+        'baseline RSS MiB',
+      ],
+      (results.decay.runs ?? []).map((run, i) => [
+        String(i + 1),
+        format.rps(run.gateway?.rps),
+        format.ms(run.gateway?.p99),
+        format.mib(run.gateway?.rss),
+        format.rps(run.baseline?.rps),
+        format.ms(run.baseline?.p99),
+        format.mib(run.baseline?.rss),
+      ]),
+    ),
+    '',
+  );
+  out.push('### Open write breaker', '');
+  for (const server of ['gateway', 'baseline']) {
+    const entry = results.openBreaker[server];
+    if (!entry) continue;
+    const routes = Object.entries(entry.upstreamCallsByRoute)
+      .map(([route, n]) => `\`${route}\` ${n}`)
+      .join(', ');
+    out.push(
+      `- ${server}: opened after ${entry.tripStatuses.length} POST /events (statuses ${entry.tripStatuses.join(', ')}; ${entry.tripUpstreamCalls} upstream calls); during the phase: ${entry.upstreamCalls} upstream calls${routes ? ` (${routes})` : ''}`,
+    );
+  }
+  out.push('');
+
+  if (results.answerDifferences.length === 0) {
+    out.push(
+      'Both servers answered identical bodies on `/users`, `/users/1`, `/users/9010/events`, `/users/4/events`, `/events` and `/events/7` before the load.',
+      '',
+    );
+  }
+  if (results.warnings.length + results.errors.length > 0) {
+    out.push('## Warnings and errors', '');
+    for (const warning of results.warnings) out.push(`- warning: ${warning}`);
+    for (const error of results.errors) out.push(`- **error**: ${error}`);
+    out.push('');
+  }
+
+  out.push(
+    '## Method',
+    '',
+    '- Everything runs on this machine over loopback: the mock upstream, the gateway, the baseline and the load generator (autocannon, in the bench process) share the same cores, so figures are comparable within a run, not across machines.',
+    '- Each scenario measures both servers one after the other, in one run; the order alternates from scenario to scenario (and from run to run in the decay scenario). Throughput runs are preceded by an unmeasured warm-up of each server.',
+    "- Latency percentiles come from every answer's own time as autocannon reports it (sub-millisecond), not from autocannon's whole-millisecond histogram; the first answer on each connection is left out (autocannon times it from before the TCP connect).",
+    `- At a fixed rate, autocannon gives each of the ${settings.fixedRateConnections} connections its share of the rate at the start of every second: requests arrive in bursts of up to ${settings.fixedRateConnections} at once, not evenly spaced.`,
+    '- "Upstream calls" are read from the mock\'s `GET /__mock/stats` before and after a phase, once the mock has had no call for 200 ms. They include every route, and the calls of requests still in flight when the load generator stopped (why 10 events make a little over 11 calls per answer).',
+    "- RSS is VmRSS (and VmHWM, the peak) from `/proc/<pid>/status` of the server processes themselves. Without BENCH_NODE_OPTIONS, V8 sizes its heap from this machine's memory and lets it grow under load; in a pod with a memory limit it would collect sooner (compare with `BENCH_NODE_OPTIONS=--max-old-space-size=160`).",
+    '- The gateway coalesces identical reads in flight (UPSTREAM_COALESCE_READS, on by default); the baseline does not. Under 50 connections on one URL most gateway requests share an upstream call: see "upstream calls per answer". `BENCH_GATEWAY_ENV=UPSTREAM_COALESCE_READS=false` measures the gateway without it.',
+    "- Run-to-run noise on a small shared machine is a few percent to tens of percent for short runs; the baseline's own last/first ratio in the decay scenario shows how much of a gateway ratio is noise.",
+    '- Start-up: from spawn to the first 200, polling every 5 ms, each server started cold (a new process) several times.',
+    '',
+    '## Files',
+    '',
+    '- `report.md` (this file), `chart.svg`, `results.json` (every figure), `gateway.log`, `baseline.log`, `mock.log` (gzipped, `.log.gz`, when over 5 MiB)',
+    '',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,88 @@
+// What `npm run bench` measures and for how long: defaults, BENCH_* environment variables, flags.
+
+/** `K=V,K=V` into an object; a comma followed by something that is not `KEY=` stays in the value. */
+export function parseEnvList(text = '') {
+  const env = {};
+  for (const pair of text.split(/,(?=\s*[A-Za-z_][A-Za-z0-9_]*=)/)) {
+    if (pair.trim() === '') continue;
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`expected K=V, got ${JSON.stringify(pair)}`);
+    env[pair.slice(0, at).trim()] = pair.slice(at + 1);
+  }
+  return env;
+}
+
+function number(name, fallback, { min = 0, integer = false } = {}) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name}=${JSON.stringify(raw)} is not a valid number`);
+  }
+  return value;
+}
+
+export function loadSettings(argv = process.argv.slice(2)) {
+  const unknown = argv.filter((arg) => arg !== '--quick');
+  if (unknown.length > 0) throw new Error(`unknown argument(s): ${unknown.join(' ')}`);
+  const quick = argv.includes('--quick') || ['1', 'true'].includes(process.env.BENCH_QUICK ?? '');
+  const pick = (full, short) => (quick ? short : full);
+  return {
+    quick,
+    outDir: process.env.BENCH_OUT || 'bench-results',
+    /** The mock's event latency in the fan-out scenario. */
+    latencyMs: number('BENCH_LATENCY_MS', 200),
+    fanOutSizes: [1, 10, 50, 100],
+    fanOutRepeats: number('BENCH_FANOUT_REPEATS', pick(5, 3), { min: 1, integer: true }),
+    connections: number('BENCH_CONNECTIONS', 50, { min: 1, integer: true }),
+    // autocannon stops on whole seconds: durations are whole seconds.
+    durationS: number('BENCH_DURATION_S', pick(10, 2), { min: 1, integer: true }),
+    warmupS: number('BENCH_WARMUP_S', pick(2, 1), { min: 0, integer: true }),
+    decayRuns: number('BENCH_DECAY_RUNS', 5, { min: 2, integer: true }),
+    decayRunS: number('BENCH_DECAY_RUN_S', pick(6, 1), { min: 1, integer: true }),
+    fixedRate: number('BENCH_RATE', 500, { min: 1, integer: true }),
+    fixedRateConnections: number('BENCH_RATE_CONNECTIONS', 10, { min: 1, integer: true }),
+    startups: number('BENCH_STARTUPS', 3, { min: 1, integer: true }),
+    podLimitMiB: number('BENCH_POD_LIMIT_MIB', 256, { min: 1 }),
+    /** Added to (or overriding) the gateway's environment. */
+    gatewayEnvOverrides: parseEnvList(process.env.BENCH_GATEWAY_ENV),
+    /**
+     * NODE_OPTIONS of both servers under test, e.g. `--max-old-space-size=160` to size V8's heap as
+     * in a 256 MiB pod (by default V8 sizes it from this machine's memory, and RSS follows).
+     */
+    nodeOptions: process.env.BENCH_NODE_OPTIONS ?? '',
+  };
+}
+
+/**
+ * The gateway as it would run in production, plus what the bench needs: no drain delay on stop,
+ * a rate limit no bench reaches, and breakers that stay open once opened (a whole phase measures
+ * the open write breaker). Metrics have no switch: they are always on.
+ */
+export function gatewayEnv({ port, upstream, overrides, nodeOptions }) {
+  return {
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_MAX: '100000000',
+    SHUTDOWN_DRAIN_MS: '0',
+    CIRCUIT_BREAKER_RESET_TIMEOUT_MS: '3600000',
+    CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: '3600000',
+    ...overrides,
+    PORT: String(port),
+    EVENT_API_BASE_URL: upstream,
+  };
+}
+
+/** The mock upstream: quiet (no random failures, every write stored) until a phase says otherwise. */
+export function mockEnv({ port }) {
+  return {
+    MOCK_API_PORT: String(port),
+    MOCK_API_HOST: '127.0.0.1',
+    MOCK_EVENT_LATENCY_MS: '0',
+    MOCK_FAILURE_DELAY_MS: '0',
+    MOCK_NETWORK_ERROR_RATE: '0',
+    MOCK_ADD_EVENT_MODE: 'ok',
+    MOCK_LOG: 'off',
+  };
+}
