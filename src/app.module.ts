@@ -1,8 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { ClockModule } from './common/clock.module';
 import type { GatewayConfig } from './config/gateway-config';
+import { EventCreationModule } from './event-creation/event-creation.module';
+import { EventRequestsModule } from './event-requests/event-requests.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -24,13 +28,17 @@ export class AppModule {
           skipProcessEnv: true,
           load: [() => config],
         }),
+        ClockModule,
         RedisModule,
+        IdempotencyModule,
         RateLimitModule,
         ReadCacheModule,
         LoggingModule,
         MetricsModule,
         UsersModule,
         EventsModule,
+        EventCreationModule,
+        ...(config.redis.url === undefined ? [] : [EventRequestsModule]),
         LegacyModule,
         HealthModule,
       ],

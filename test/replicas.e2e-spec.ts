@@ -49,7 +49,7 @@ describe('two replicas on one Redis (e2e)', () => {
     };
     // Nest's logger is process-wide: the last app to set it (the one given `logs`) hears both
     // replicas, so that one is created last.
-    const b = await createTestApp(settings, { wallClock });
+    const b = await createTestApp({ ...settings, LOG_LEVEL: 'silent' }, { wallClock });
     const a = await createTestApp(settings, { wallClock, ...(logs ? { logs } : {}) });
     replicas = [a, b];
     // A fresh Redis for every test: keys of earlier tests would be shared state too.

@@ -187,6 +187,36 @@ export class EnvironmentVariables {
 
   @Type(() => Number)
   @IsInt()
+  @Min(1000)
+  @Max(30 * 86_400_000)
+  readonly IDEMPOTENCY_TTL_MS: number = 86_400_000;
+
+  /** Run the delivery worker for `Prefer: respond-async` creates in this process (needs REDIS_URL). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  readonly EVENT_DELIVERY_WORKER: boolean = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60_000)
+  @Max(30 * 86_400_000)
+  readonly EVENT_DELIVERY_MAX_AGE_MS: number = 86_400_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  readonly EVENT_DELIVERY_CONCURRENCY: number = 4;
+
+  /** How long a worker holds a job without renewing; a dead worker's jobs move on after it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  readonly EVENT_DELIVERY_LOCK_MS: number = 30_000;
+
+  @Type(() => Number)
+  @IsInt()
   @Min(100)
   @Max(600_000)
   readonly HTTP_HEADERS_TIMEOUT_MS: number = 10_000;

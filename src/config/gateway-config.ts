@@ -32,6 +32,17 @@ export interface GatewayConfig {
     readonly staleIfErrorMs: number;
     readonly maxEntries: number;
   };
+  readonly eventDelivery: {
+    /** Whether this process runs the delivery worker (only with REDIS_URL). */
+    readonly worker: boolean;
+    readonly maxAgeMs: number;
+    readonly concurrency: number;
+    readonly lockMs: number;
+  };
+  readonly idempotency: {
+    /** How long an Idempotency-Key is remembered. */
+    readonly ttlMs: number;
+  };
   readonly legacy: {
     /** When the legacy paths stop working (a `Sunset` header), if announced. */
     readonly sunsetAt?: Date;
@@ -103,6 +114,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       ttlMs: e.READ_CACHE_TTL_MS,
       staleIfErrorMs: e.READ_CACHE_STALE_IF_ERROR_MS,
       maxEntries: e.READ_CACHE_MAX_ENTRIES,
+    },
+    idempotency: { ttlMs: e.IDEMPOTENCY_TTL_MS },
+    eventDelivery: {
+      worker: e.EVENT_DELIVERY_WORKER,
+      maxAgeMs: e.EVENT_DELIVERY_MAX_AGE_MS,
+      concurrency: e.EVENT_DELIVERY_CONCURRENCY,
+      lockMs: e.EVENT_DELIVERY_LOCK_MS,
     },
     legacy: { sunsetAt: e.LEGACY_SUNSET_AT === '' ? undefined : new Date(e.LEGACY_SUNSET_AT) },
     upstream: {

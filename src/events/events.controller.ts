@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
@@ -9,8 +9,6 @@ import {
 } from '../common/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
 import type { Event } from '../event-api/event-api.models';
-import { ApiCreateEventBody } from './create-event.openapi';
-import { CreateEventDto } from './dto/create-event.dto';
 import { EventDto } from './dto/event.dto';
 import { EventsService } from './events.service';
 import { CacheKeys } from '../read-cache/cache-keys';
@@ -44,19 +42,5 @@ export class EventsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Event> {
     return this.cache.serve(reply, CacheKeys.event(id), () => this.events.getEvent(id));
-  }
-
-  @Post()
-  @HttpCode(201)
-  @ApiOperation({ summary: 'Create an event', description: 'The gateway assigns the id (a UUID).' })
-  @ApiCreatedResponse({ type: EventDto, description: 'Created; `Location` names the new event' })
-  @ApiCreateEventBody()
-  async createEvent(
-    @Body() body: CreateEventDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Event> {
-    const event = await this.events.createEvent(body);
-    void reply.header('location', `/events/${encodeURIComponent(event.id)}`);
-    return event;
   }
 }

@@ -25,28 +25,45 @@ export class EventsService {
   }
 
   /**
-   * Creates an event and returns it as stored, under an id the gateway chose (a UUID, so it can be
-   * named in `Location` and never collides). A refused write is refused first, before any upstream
-   * work; then the owner must exist upstream (else 422, nothing written).
+   * The event a validated body describes, under an id the gateway chose (a UUID, so it can be
+   * named in `Location` and never collides) unless one is given (a retry reuses its key's id).
    */
-  async createEvent(input: CreateEventDto): Promise<Event> {
-    this.eventApi.assertWritable();
-    const owner = await this.eventApi.getUserById(input.userId);
-    if (!owner) {
-      throw new ApiError({
-        status: 422,
-        code: 'UNKNOWN_USER',
-        message: `User "${input.userId}" does not exist`,
-        log: 'none',
-      });
-    }
-    const event: Event = {
-      id: randomUUID(),
+  newEvent(input: CreateEventDto, id: string = randomUUID()): Event {
+    return {
+      id,
       name: input.name,
       userId: input.userId,
       // `details: null` is allowed in (optional) but never sent on: the event simply has none.
       ...(input.details == null ? {} : { details: input.details }),
     };
+  }
+
+  /** Creates an event under a new id and returns it as stored. */
+  createEvent(input: CreateEventDto): Promise<Event> {
+    return this.store(this.newEvent(input), { mayExist: false });
+  }
+
+  /**
+   * Makes sure `event` is stored upstream, once. When an earlier attempt under the same id ended
+   * without knowing whether the upstream stored it (`mayExist`), the upstream is asked first, and
+   * the event is sent only if it does not have it. Otherwise: a refused write is refused before any
+   * upstream work, the owner must exist upstream (else 422, nothing written), then it is sent.
+   */
+  async store(event: Event, { mayExist }: { mayExist: boolean }): Promise<Event> {
+    if (mayExist) {
+      const existing = await this.eventApi.getEventById(event.id);
+      if (existing) return existing;
+    }
+    this.eventApi.assertWritable();
+    const owner = await this.eventApi.getUserById(event.userId);
+    if (!owner) {
+      throw new ApiError({
+        status: 422,
+        code: 'UNKNOWN_USER',
+        message: `User "${event.userId}" does not exist`,
+        log: 'none',
+      });
+    }
     try {
       await this.eventApi.addEvent(event);
     } finally {

@@ -17,7 +17,6 @@ import { CACHE_STORE, ReadCache, ReadCacheEvents } from './read-cache.service';
 @Module({
   providers: [
     ReadCacheEvents,
-    { provide: WALL_CLOCK, useValue: { now: () => Date.now() } satisfies Clock },
     {
       provide: CACHE_STORE,
       inject: [ConfigService, REDIS, ReadCacheEvents, WALL_CLOCK],

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Emitter, type Disposable } from '../circuit-breaker';
 
 /** How long to wait between reconnection attempts: 100 ms, growing to at most 2 s. */
-const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 100, 2000);
+export const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 100, 2000);
 
 /** After a failed command, how long Redis is left alone before the next try. */
 const COOL_DOWN_MS = 1000;
