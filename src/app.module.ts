@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminModule } from './admin/admin.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -29,6 +30,8 @@ export class AppModule {
         EventsModule,
         LegacyModule,
         HealthModule,
+        // Operators' breaker controls exist only with a token to guard them.
+        ...(config.admin.token === undefined ? [] : [AdminModule]),
       ],
     };
   }

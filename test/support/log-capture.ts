@@ -1,0 +1,15 @@
+import { Writable } from 'node:stream';
+
+/** Collects every log line the app writes, parsed as JSON (a non-JSON line fails the parse). */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, any>[] = [];
+  /** Every byte written, as text: for checking that something appears nowhere in the logs. */
+  text = '';
+
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    const text = chunk.toString();
+    this.text += text;
+    for (const line of text.split('\n').filter(Boolean)) this.lines.push(JSON.parse(line));
+    done();
+  }
+}
