@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { BREAKER_STATE_VALUE } from '../src/metrics/metric-names';
 import { createTestApp } from './support/test-app';
 
 // Every metric the dashboard and the alert rules query must be one the app really exports.
@@ -63,6 +64,20 @@ describe('Grafana dashboard and Prometheus alerts', () => {
       expect(exported).toContain(name);
     },
   );
+
+  it('names every value of circuit_breaker_state in the breaker state panel', () => {
+    const panel = dashboard.panels.find((p: any) =>
+      p.targets.some((t: any) => metricNames(t.expr).includes('circuit_breaker_state')),
+    );
+    const named = Object.fromEntries(
+      panel.fieldConfig.defaults.mappings
+        .filter((mapping: any) => mapping.type === 'value')
+        .flatMap((mapping: any) => Object.entries(mapping.options))
+        .map(([value, option]: [string, any]) => [option.text, Number(value)]),
+    );
+    expect(named).toEqual(BREAKER_STATE_VALUE);
+    expect(panel.title).toContain('3 forced open, 4 disabled');
+  });
 
   it('has the alerts the runbook expects', () => {
     const rules = alerts.groups.flatMap((group: any) => group.rules);
