@@ -83,11 +83,13 @@ describe('Grafana dashboard and Prometheus alerts', () => {
     const rules = alerts.groups.flatMap((group: any) => group.rules);
     expect(rules.map((rule: any) => [rule.alert, rule.for])).toEqual([
       ['EventGatewayCircuitBreakerOpen', '1m'],
+      ['EventGatewayCircuitBreakerOverridden', '30m'],
       ['EventGatewayHighErrorRate', '5m'],
       ['EventGatewayHighLatencyP95', '5m'],
     ]);
-    expect(rules[0].expr).toContain('== 2');
-    expect(rules[1].expr).toContain('> 0.01');
-    expect(rules[2].expr).toContain('> 0.3');
+    expect(rules[0].expr).toContain(`== ${BREAKER_STATE_VALUE.OPEN}`);
+    expect(rules[1].expr).toContain(`>= ${BREAKER_STATE_VALUE.FORCED_OPEN}`);
+    expect(rules[2].expr).toContain('> 0.01');
+    expect(rules[3].expr).toContain('> 0.3');
   });
 });
