@@ -216,7 +216,7 @@ describe('OpenAPI document with ADMIN_TOKEN (e2e)', () => {
 
   it('documents the admin routes under the Admin tag, behind the bearer scheme', () => {
     expect(document.components.securitySchemes).toEqual({
-      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque' }),
     });
     for (const [where, op] of operations()) {
       expect([where, op?.tags]).toEqual([where, ['Admin']]);

@@ -23,6 +23,7 @@ export function setupOpenApi(
     builder.addBearerAuth({
       type: 'http',
       scheme: 'bearer',
+      bearerFormat: 'opaque', // not a JWT: the value of ADMIN_TOKEN
       description: 'ADMIN_TOKEN, for the /admin routes',
     });
   }
