@@ -37,10 +37,9 @@ export const UNAUTHORIZED_MESSAGE =
   'This route needs the admin token: send Authorization: Bearer <ADMIN_TOKEN>';
 
 /**
- * 401 with `WWW-Authenticate: Bearer` (naming `invalid_token` when a wrong token was given, per
- * RFC 6750; nothing more when none was).
- * Logged at warn: a refused admin call may be someone probing, which operators want to see. The
- * presented token is never part of the answer or the log line.
+ * 401 with `WWW-Authenticate: Bearer`, naming `invalid_token` when a wrong token was given (RFC
+ * 6750). Logged at warn: a refused admin call may be someone probing, which operators want to see.
+ * The presented token is never part of the answer or the log line.
  */
 export function unauthorized(wrongToken: boolean): ApiError {
   const challenge = `Bearer realm="${ADMIN_REALM}"`;
