@@ -8,6 +8,8 @@ import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { ReadCacheModule } from './read-cache/read-cache.module';
+import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -23,7 +25,9 @@ export class AppModule {
           skipProcessEnv: true,
           load: [() => config],
         }),
+        RedisModule,
         RateLimitModule,
+        ReadCacheModule,
         LoggingModule,
         MetricsModule,
         UsersModule,

@@ -131,6 +131,22 @@ describe('Kubernetes manifests and Dockerfile', () => {
     expect(Number(mockPort)).toBe(mockContainer.ports[0].containerPort);
   });
 
+  it('gives the replicas one Redis with persistence, named in the ConfigMap', () => {
+    const redisService = find('Service', 'event-gateway-redis');
+    const url = new URL(config.REDIS_URL);
+    expect(url.protocol).toBe('redis:');
+    expect(url.hostname).toBe(redisService.metadata.name);
+    expect(Number(url.port)).toBe(redisService.spec.ports[0].port);
+    const redis = find('StatefulSet', 'event-gateway-redis');
+    const args: string[] = redis.spec.template.spec.containers[0].args;
+    expect(args.join(' ')).toMatch(/--appendonly yes/);
+    expect(args.join(' ')).toMatch(/--maxmemory-policy noeviction/);
+    const volume = redis.spec.volumeClaimTemplates[0];
+    expect(redis.spec.template.spec.containers[0].volumeMounts).toEqual([
+      { name: volume.metadata.name, mountPath: '/data' },
+    ]);
+  });
+
   it('has PDB and HPA aimed at the gateway', () => {
     expect(find('PodDisruptionBudget', 'event-gateway').spec.selector.matchLabels).toEqual({
       'app.kubernetes.io/name': 'event-gateway',

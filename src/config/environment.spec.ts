@@ -30,6 +30,11 @@ describe('validateEnvironment', () => {
       RATE_LIMIT_MAX: 300,
       RATE_LIMIT_TTL_MS: 60000,
       TRUST_PROXY: 'false',
+      REDIS_URL: '',
+      REDIS_COMMAND_TIMEOUT_MS: 250,
+      READ_CACHE_TTL_MS: 5000,
+      READ_CACHE_STALE_IF_ERROR_MS: 3600000,
+      READ_CACHE_MAX_ENTRIES: 10000,
       HTTP_HEADERS_TIMEOUT_MS: 10000,
       HTTP_REQUEST_TIMEOUT_MS: 30000,
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 65000,
@@ -75,6 +80,8 @@ describe('validateEnvironment', () => {
     ['TRUST_PROXY', 'yes please'],
     ['BODY_LIMIT_BYTES', '10'],
     ['HTTP_HEADERS_TIMEOUT_MS', '5'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['READ_CACHE_TTL_MS', '-1'],
     ['LEGACY_SUNSET_AT', 'next year'],
   ])('stops with one line naming %s=%s', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);

@@ -157,6 +157,37 @@ export class EnvironmentVariables {
   })
   readonly TRUST_PROXY: string = 'false';
 
+  /** Shared state (rate limits, read cache, idempotency keys, queue); empty: process memory. */
+  @IsString()
+  @Matches(/^$|^rediss?:\/\/\S+$/, {
+    message: 'REDIS_URL must be a redis:// or rediss:// URL, or empty',
+  })
+  readonly REDIS_URL: string = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  readonly REDIS_COMMAND_TIMEOUT_MS: number = 250;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  readonly READ_CACHE_TTL_MS: number = 5_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86_400_000)
+  readonly READ_CACHE_STALE_IF_ERROR_MS: number = 3_600_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  readonly READ_CACHE_MAX_ENTRIES: number = 10_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(100)

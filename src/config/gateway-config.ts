@@ -18,6 +18,20 @@ export interface GatewayConfig {
     readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
     readonly logLevel: LogLevel;
   };
+  readonly redis: {
+    /** Unset: every piece of state lives in process memory (one replica). */
+    readonly url?: string;
+    readonly commandTimeoutMs: number;
+    /** Every key the gateway writes starts with this, so it can share a Redis with others. */
+    readonly keyPrefix: string;
+  };
+  readonly readCache: {
+    /** How long a stored read is served without asking the upstream (0: never). */
+    readonly ttlMs: number;
+    /** How long past that it may still be served when the upstream fails or is refused. */
+    readonly staleIfErrorMs: number;
+    readonly maxEntries: number;
+  };
   readonly legacy: {
     /** When the legacy paths stop working (a `Sunset` header), if announced. */
     readonly sunsetAt?: Date;
@@ -83,6 +97,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       nodeEnv: e.NODE_ENV,
       logLevel: e.LOG_LEVEL,
+    },
+    redis: {
+      ...(e.REDIS_URL === '' ? {} : { url: e.REDIS_URL }),
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      keyPrefix: 'event-gateway:',
+    },
+    readCache: {
+      ttlMs: e.READ_CACHE_TTL_MS,
+      staleIfErrorMs: e.READ_CACHE_STALE_IF_ERROR_MS,
+      maxEntries: e.READ_CACHE_MAX_ENTRIES,
     },
     legacy: { sunsetAt: e.LEGACY_SUNSET_AT === '' ? undefined : new Date(e.LEGACY_SUNSET_AT) },
     upstream: {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
@@ -13,28 +13,37 @@ import { ApiCreateEventBody } from './create-event.openapi';
 import { CreateEventDto } from './dto/create-event.dto';
 import { EventDto } from './dto/event.dto';
 import { EventsService } from './events.service';
+import { CacheKeys } from '../read-cache/cache-keys';
+import { ApiCachedRead } from '../read-cache/read-cache.openapi';
+import { ReadCache } from '../read-cache/read-cache.service';
 
 @ApiTags('Events')
 @ApiUpstreamErrorResponses()
 @ApiRateLimitedResponse()
 @Controller('events')
 export class EventsController {
-  constructor(private readonly events: EventsService) {}
+  constructor(
+    private readonly events: EventsService,
+    private readonly cache: ReadCache,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List events' })
-  @ApiOkResponse({ type: [EventDto] })
-  getEvents(): Promise<Event[]> {
-    return this.events.getEvents();
+  @ApiCachedRead({ type: [EventDto] })
+  getEvents(@Res({ passthrough: true }) reply: FastifyReply): Promise<Event[]> {
+    return this.cache.serve(reply, CacheKeys.events(), () => this.events.getEvents());
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get one event (the target of the Location header of POST /events)' })
-  @ApiOkResponse({ type: EventDto })
+  @ApiCachedRead({ type: EventDto })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such event', 'EVENT_NOT_FOUND')
-  getEvent(@Param() { id }: IdParams): Promise<Event> {
-    return this.events.getEvent(id);
+  getEvent(
+    @Param() { id }: IdParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Event> {
+    return this.cache.serve(reply, CacheKeys.event(id), () => this.events.getEvent(id));
   }
 
   @Post()

@@ -3,11 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, notFound } from '../common/errors/api-error';
 import { EventApiClient } from '../event-api/event-api.client';
 import type { Event } from '../event-api/event-api.models';
+import { CacheKeys } from '../read-cache/cache-keys';
+import { ReadCache } from '../read-cache/read-cache.service';
 import type { CreateEventDto } from './dto/create-event.dto';
 
 @Injectable()
 export class EventsService {
-  constructor(private readonly eventApi: EventApiClient) {}
+  constructor(
+    private readonly eventApi: EventApiClient,
+    private readonly cache: ReadCache,
+  ) {}
 
   getEvents(): Promise<Event[]> {
     return this.eventApi.getEvents();
@@ -42,7 +47,13 @@ export class EventsService {
       // `details: null` is allowed in (optional) but never sent on: the event simply has none.
       ...(input.details == null ? {} : { details: input.details }),
     };
-    await this.eventApi.addEvent(event);
+    try {
+      await this.eventApi.addEvent(event);
+    } finally {
+      // Read-your-writes, on every replica. Also after a failure whose effect upstream is unknown:
+      // the event may have been stored.
+      await this.cache.invalidate(CacheKeys.changedByCreate(event.userId));
+    }
     return event;
   }
 }

@@ -6,6 +6,9 @@ export const METRICS = {
   circuitBreakerState: 'circuit_breaker_state',
   circuitBreakerTransitions: 'circuit_breaker_transitions_total',
   circuitBreakerRejections: 'circuit_breaker_rejections_total',
+  readCacheRequests: 'read_cache_requests_total',
+  readCacheStoreErrors: 'read_cache_store_errors_total',
+  redisUp: 'redis_up',
 } as const;
 
 /** `circuit_breaker_state` values. */
