@@ -262,7 +262,7 @@ describe('admin: circuit breaker controls (e2e)', () => {
       expect((await get('/events')).statusCode).toBe(200);
     });
 
-    it('refuses reads when the read breaker is forced open', async () => {
+    it('refuses reads the cache cannot answer when the read breaker is forced open', async () => {
       await start();
       await act(READ_BREAKER, 'force-open');
       for (const url of ['/events', '/users', '/users/1', '/getEvents']) {
