@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminModule } from './admin/admin.module';
 import { ClockModule } from './common/clock.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { EventCreationModule } from './event-creation/event-creation.module';
@@ -41,6 +42,8 @@ export class AppModule {
         ...(config.redis.url === undefined ? [] : [EventRequestsModule]),
         LegacyModule,
         HealthModule,
+        // Operators' breaker controls exist only with a token to guard them.
+        ...(config.admin.token === undefined ? [] : [AdminModule]),
       ],
     };
   }

@@ -33,12 +33,41 @@ describe('Kubernetes manifests and Dockerfile', () => {
   });
   afterAll(() => app.close());
 
-  it('parses every file, and the kustomization lists them all', () => {
+  it('parses every file, and the kustomization lists them all but the examples', () => {
     const kustomization = manifests.find((m) => m.kind === 'Kustomization');
     const files = readdirSync(K8S_DIR).filter(
-      (file) => file.endsWith('.yaml') && file !== 'kustomization.yaml',
+      (file) =>
+        file.endsWith('.yaml') && file !== 'kustomization.yaml' && !file.endsWith('.example.yaml'),
     );
     expect([...kustomization.resources].sort()).toEqual(files.sort());
+  });
+
+  describe('the admin token', () => {
+    const secret = find('Secret', 'event-gateway-admin');
+    const fromEnv = container.env.find((e: any) => e.name === 'ADMIN_TOKEN');
+
+    it('is not in the ConfigMap', () => {
+      expect(Object.keys(config)).not.toContain('ADMIN_TOKEN');
+      expect(container.envFrom).toEqual([{ configMapRef: { name: 'event-gateway-config' } }]);
+    });
+
+    it('comes from the example Secret by secretKeyRef, optional, so pods start without it', () => {
+      expect(fromEnv).toEqual({
+        name: 'ADMIN_TOKEN',
+        valueFrom: {
+          secretKeyRef: { name: secret.metadata.name, key: 'ADMIN_TOKEN', optional: true },
+        },
+      });
+      expect(Object.keys(secret.stringData)).toEqual(['ADMIN_TOKEN']);
+    });
+
+    it('is never applied from the example: not in the kustomization, and its placeholder is refused', () => {
+      const kustomization = manifests.find((m) => m.kind === 'Kustomization');
+      expect(kustomization.resources).not.toContain('admin-token.secret.example.yaml');
+      expect(() => validateEnvironment({ ADMIN_TOKEN: secret.stringData.ADMIN_TOKEN })).toThrow(
+        /ADMIN_TOKEN/,
+      );
+    });
   });
 
   it.each(['startupProbe', 'livenessProbe', 'readinessProbe'])(

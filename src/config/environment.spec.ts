@@ -44,6 +44,7 @@ describe('validateEnvironment', () => {
       HTTP_REQUEST_TIMEOUT_MS: 30000,
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 65000,
       LEGACY_SUNSET_AT: '',
+      ADMIN_TOKEN: '',
     });
   });
 
@@ -102,6 +103,48 @@ describe('validateEnvironment', () => {
       }),
     ).toThrow(/CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS must be at least/);
   });
+});
+
+describe('ADMIN_TOKEN', () => {
+  const token = 'f3a9c1d07b2e4856a1c0d9e8f7b6a5c4'; // 32 characters
+
+  it('is optional: unset or empty, the admin routes are off', () => {
+    expect(loadConfig({}).admin.token).toBeUndefined();
+    expect(loadConfig({ ADMIN_TOKEN: '' }).admin.token).toBeUndefined();
+  });
+
+  it('accepts a token of 32 characters or more, hex or base64', () => {
+    expect(loadConfig({ ADMIN_TOKEN: token }).admin.token).toBe(token);
+    const base64 = 'q83vAS+/RWeJq83vASNFZ4mrze8BI0VniavN7wEjRWc=';
+    expect(loadConfig({ ADMIN_TOKEN: base64 }).admin.token).toBe(base64);
+  });
+
+  it('drops surrounding whitespace, such as the newline of a Secret made from a file', () => {
+    expect(loadConfig({ ADMIN_TOKEN: `${token}\n` }).admin.token).toBe(token);
+  });
+
+  it.each([
+    ['too short', token.slice(1), /ADMIN_TOKEN must be at least 32 characters/],
+    ['with a space', `${token} x`, /ADMIN_TOKEN may hold only letters, digits/],
+    ['with a quote', `${token}"`, /ADMIN_TOKEN may hold only letters, digits/],
+    ['too long', 'a'.repeat(513), /ADMIN_TOKEN must be at most 512 characters/],
+  ])(
+    'stops at start-up for a token %s, naming the rule but never showing the value',
+    (_, value, rule) => {
+      let message = '';
+      try {
+        validateEnvironment({ ADMIN_TOKEN: value });
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidEnvironmentError);
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(
+        /^Invalid configuration: ADMIN_TOKEN=\(hidden, \d+ characters\) is invalid/,
+      );
+      expect(message).toMatch(rule);
+      expect(message).not.toContain(value.slice(0, 16));
+    },
+  );
 });
 
 describe('loadConfig', () => {

@@ -8,7 +8,10 @@ import {
   IsUrl,
   Matches,
   Max,
+  MaxLength,
   Min,
+  MinLength,
+  ValidateIf,
   validateSync,
   type ValidationError,
 } from 'class-validator';
@@ -239,7 +242,28 @@ export class EnvironmentVariables {
     message: 'LEGACY_SUNSET_AT must be an ISO 8601 date, e.g. 2027-06-30 or 2027-06-30T00:00:00Z',
   })
   readonly LEGACY_SUNSET_AT: string = '';
+
+  /**
+   * The bearer token of the operators' /admin routes; empty: those routes do not exist. A secret:
+   * never logged, and hidden in configuration errors. Surrounding whitespace (a trailing newline
+   * in a Secret created from a file) is dropped.
+   */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @ValidateIf((env: EnvironmentVariables) => env.ADMIN_TOKEN !== '')
+  @IsString()
+  @MinLength(32, {
+    message: 'ADMIN_TOKEN must be at least 32 characters (generate one: openssl rand -hex 32)',
+  })
+  @MaxLength(512, { message: 'ADMIN_TOKEN must be at most 512 characters' })
+  @Matches(/^[A-Za-z0-9\-._~+/]+=*$/, {
+    message:
+      'ADMIN_TOKEN may hold only letters, digits and - . _ ~ + / (then = padding), as a bearer token',
+  })
+  readonly ADMIN_TOKEN: string = '';
 }
+
+/** Variables whose values are secrets: a configuration error names them but never shows them. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
 
 /** Thrown for an invalid environment; its message is meant to be printed as is. */
 export class InvalidEnvironmentError extends Error {
@@ -250,7 +274,11 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
   return errors
     .map((error) => {
       const reasons = Object.values(error.constraints ?? {}).join('; ');
-      return `${error.property}=${JSON.stringify(raw[error.property])} is invalid (${reasons})`;
+      const value = raw[error.property];
+      const shown = SECRET_VARIABLES.has(error.property)
+        ? `(hidden, ${String(value).length} characters)`
+        : JSON.stringify(value);
+      return `${error.property}=${shown} is invalid (${reasons})`;
     })
     .join(', ');
 }

@@ -77,6 +77,10 @@ export interface GatewayConfig {
     readonly rateLimitTtlMs: number;
     readonly trustProxy: TrustProxy;
   };
+  readonly admin: {
+    /** The bearer token of the /admin routes; unset: those routes do not exist. */
+    readonly token?: string;
+  };
 }
 
 /** A number trusts that many proxy hops in front of the gateway. */
@@ -158,6 +162,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       rateLimitTtlMs: e.RATE_LIMIT_TTL_MS,
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
+    admin: e.ADMIN_TOKEN === '' ? {} : { token: e.ADMIN_TOKEN },
   };
 }
 

@@ -45,7 +45,7 @@ export class HealthController {
   @ApiOperation({
     summary: 'Readiness probe',
     description:
-      'Lists every circuit breaker (and Redis, when REDIS_URL is set). An OPEN or HALF_OPEN breaker, or Redis away, makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN breaker makes it fail (503). Fails at once while shutting down.',
+      'Lists every circuit breaker (and Redis, when REDIS_URL is set). An OPEN, FORCED_OPEN or HALF_OPEN breaker, or Redis away, makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN or FORCED_OPEN breaker makes it fail (503). A DISABLED breaker refuses nothing. Fails at once while shutting down.',
   })
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiReadinessResponses()

@@ -72,4 +72,41 @@ describe('Swagger UI in Chromium', () => {
 
     expect(violations).toEqual([]);
   }, 60_000);
+
+  it('with ADMIN_TOKEN, authorizes with the bearer token and lists the breakers with "Try it out"', async () => {
+    const token = 'c0ffee'.repeat(8);
+    const admin = await createTestApp({ ADMIN_TOKEN: token });
+    try {
+      await admin.listen(0, '127.0.0.1');
+      const page = await browser.newPage();
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+      });
+      page.on('pageerror', (error) => violations.push(error.message));
+
+      await page.goto(`${await admin.getUrl()}/docs`);
+      const list = page.locator('#operations-Admin-AdminController_list');
+      await list.waitFor({ timeout: 15_000 });
+
+      await page.locator('.scheme-container .authorize').click();
+      const dialog = page.locator('.modal-ux');
+      await dialog.locator('input').fill(token);
+      await dialog.locator('.auth-btn-wrapper .authorize').click();
+      await dialog.locator('.auth-btn-wrapper .btn-done').click();
+
+      await list.locator('.opblock-summary').click();
+      await list.getByRole('button', { name: 'Try it out' }).click();
+      await list.getByRole('button', { name: 'Execute' }).click();
+      const status = list.locator('.live-responses-table tbody .response-col_status').first();
+      await status.waitFor({ timeout: 15_000 });
+      expect((await status.textContent())?.trim()).toBe('200');
+      expect(await list.locator('.live-responses-table').textContent()).toContain(
+        'event-api.write',
+      );
+      expect(violations).toEqual([]);
+    } finally {
+      await admin.close();
+    }
+  }, 60_000);
 });

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   UPSTREAM_MALFORMED_RESPONSE: 'The Event API answered with a body of the wrong shape',
   UPSTREAM_TIMEOUT: 'The Event API did not answer in time',
   CIRCUIT_OPEN: 'A circuit breaker refused the call without contacting the Event API',
+  UNAUTHORIZED: 'The admin routes need a valid token (Authorization: Bearer <ADMIN_TOKEN>)',
+  BREAKER_NOT_FOUND: 'No circuit breaker with this name',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -35,6 +37,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** The code of an error that carries only an HTTP status (from Nest, Fastify or a guard). */
 export const DEFAULT_CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
   404: 'ROUTE_NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   413: 'PAYLOAD_TOO_LARGE',
