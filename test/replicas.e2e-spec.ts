@@ -138,6 +138,29 @@ describe('two replicas on one Redis (e2e)', () => {
     expect((await get(b, '/users')).json()[0].events).toEqual([id]);
   });
 
+  it('replays an Idempotency-Key on the other replica, with no second upstream call', async () => {
+    const [a, b] = await startReplicas();
+    nock(UPSTREAM)
+      .get('/getUserById/1')
+      .reply(200, upstreamUser(1))
+      .post('/addEvent')
+      .once()
+      .reply(200, { success: true });
+    const post = (app: NestFastifyApplication) =>
+      app.inject({
+        method: 'POST',
+        url: '/events',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'across-replicas' },
+        payload: JSON.stringify({ name: 'Retro', userId: '1' }),
+      });
+    const first = await post(a);
+    const replay = await post(b);
+    expect(first.statusCode).toBe(201);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json()).toEqual(first.json());
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+  });
+
   it('keeps serving while Redis is killed, logs the outage once, and resumes by itself when it returns', async () => {
     const logs = new LogCapture();
     const [a, b] = await startReplicas({ RATE_LIMIT_MAX: '4', LOG_LEVEL: 'info' }, logs);

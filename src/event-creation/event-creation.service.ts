@@ -80,7 +80,7 @@ export class EventCreation {
    * A client error (422: the user does not exist) is a definite outcome, stored and replayed. An
    * upstream failure after sending leaves the effect unknown: the key keeps its event id and the
    * retry checks the upstream first. A failure before anything was sent (a refused write) frees
-   * the key.
+   * the key, unless an earlier attempt's effect was already unknown.
    */
   private async settleFailure(claim: KeyClaim, error: unknown): Promise<void> {
     if (error instanceof ApiError && !(error instanceof EventApiError)) {
@@ -96,6 +96,8 @@ export class EventCreation {
       }
     }
     const effectUnknown = error instanceof EventApiError ? error.verdict.effectUnknown : true;
-    await this.idempotency.release(claim, effectUnknown);
+    // A key that already carried an unknown outcome keeps it: this attempt may have failed before
+    // it could find out (a refused look-up), and forgetting would let a retry send a second event.
+    await this.idempotency.release(claim, effectUnknown || claim.mayExist);
   }
 }

@@ -10,6 +10,7 @@ import { EventDeliveries } from './event-deliveries.service';
 import { DeliveryEvents, EventDeliveryWorker } from './event-delivery.worker';
 import { EVENT_DELIVERY_QUEUE } from './event-request.model';
 import { EventRequestsController } from './event-requests.controller';
+import { QueueInspector } from './queue-inspector';
 
 /**
  * `Prefer: respond-async` creates: a durable BullMQ queue on the shared Redis, its worker, and
@@ -32,7 +33,7 @@ import { EventRequestsController } from './event-requests.controller';
     EventApiModule,
   ],
   controllers: [EventRequestsController],
-  providers: [EventDeliveries, DeliveryEvents, EventDeliveryWorker],
-  exports: [EventDeliveries, DeliveryEvents],
+  providers: [EventDeliveries, DeliveryEvents, EventDeliveryWorker, QueueInspector],
+  exports: [EventDeliveries, DeliveryEvents, QueueInspector],
 })
 export class EventRequestsModule {}

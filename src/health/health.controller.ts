@@ -11,6 +11,7 @@ import type { FastifyReply } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
 import { ApiLivenessResponses, ApiReadinessResponses } from './health.openapi';
+import { EventRequestsHealthIndicator } from './event-requests.health';
 import { RedisHealthIndicator } from './redis.health';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
@@ -27,6 +28,7 @@ export class HealthController {
     private readonly breakers: CircuitBreakerHealthIndicator,
     private readonly lifecycle: ShutdownHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly deliveries: EventRequestsHealthIndicator,
   ) {}
 
   @Get('health')
@@ -54,6 +56,7 @@ export class HealthController {
       () => this.lifecycle.check('lifecycle'),
       () => this.breakers.check('circuitBreakers'),
       ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
+      ...(this.deliveries.configured ? [() => this.deliveries.check('eventDeliveries')] : []),
     ]);
   }
 

@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { EventApiModule } from '../event-api/event-api.module';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
 import { HealthController } from './health.controller';
+import { EventRequestsHealthIndicator } from './event-requests.health';
 import { RedisHealthIndicator } from './redis.health';
 import { ShutdownState } from './shutdown-state';
 import { ShutdownHealthIndicator } from './shutdown.health';
@@ -15,6 +16,7 @@ import { ShutdownHealthIndicator } from './shutdown.health';
     ShutdownState,
     ShutdownHealthIndicator,
     RedisHealthIndicator,
+    EventRequestsHealthIndicator,
   ],
 })
 export class HealthModule {}

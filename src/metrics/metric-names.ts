@@ -9,6 +9,9 @@ export const METRICS = {
   readCacheRequests: 'read_cache_requests_total',
   readCacheStoreErrors: 'read_cache_store_errors_total',
   redisUp: 'redis_up',
+  eventDeliveryAttempts: 'event_delivery_attempts_total',
+  eventDeliveryJobs: 'event_delivery_jobs',
+  eventDeliveryOldestPending: 'event_delivery_oldest_pending_seconds',
 } as const;
 
 /** `circuit_breaker_state` values. */

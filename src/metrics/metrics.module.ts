@@ -9,6 +9,7 @@ import { EventApiModule } from '../event-api/event-api.module';
 import { HttpMetricsHook } from './http-metrics.hook';
 import { MetricsController } from './metrics.controller';
 import { METRICS } from './metric-names';
+import { EventDeliveryMetrics } from './event-delivery-metrics';
 import { SharedStateMetrics } from './shared-state-metrics';
 import { UpstreamMetrics } from './upstream-metrics';
 
@@ -70,6 +71,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5,
     }),
     UpstreamMetrics,
     SharedStateMetrics,
+    EventDeliveryMetrics,
     HttpMetricsHook,
   ],
 })
