@@ -119,7 +119,7 @@ describe('creates with an Idempotency-Key, against a model of the upstream', () 
           new MemoryIdempotencyStore(() => clock.now()),
           testConfig(),
         );
-        const creation = new EventCreation(events, idempotency, null);
+        const creation = new EventCreation(events, idempotency);
         const answered = new Map<number, string>(); // key → event id answered 201
 
         for (const command of commands) {

@@ -32,8 +32,13 @@ export class EventCreation {
   constructor(
     private readonly events: EventsService,
     private readonly idempotency: Idempotency,
-    @Optional() @Inject(EventDeliveries) private readonly deliveries: EventDeliveries | null,
-  ) {}
+    @Optional() @Inject(EventDeliveries) deliveries?: EventDeliveries,
+  ) {
+    this.deliveries = deliveries ?? null;
+  }
+
+  /** The queue of accepted creates; null without REDIS_URL. */
+  private readonly deliveries: EventDeliveries | null;
 
   /** Whether `Prefer: respond-async` can be honoured: only with a durable queue (REDIS_URL). */
   get canRespondAsync(): boolean {
@@ -73,7 +78,7 @@ export class EventCreation {
       return { kind: 'accepted', request: { ...request } };
     }
     const stored = await this.events.store(event, { mayExist: claim?.mayExist ?? false });
-    return { kind: 'created', event: { ...stored } };
+    return { kind: 'created', event: { ...stored.event } };
   }
 
   /**

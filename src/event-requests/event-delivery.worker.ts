@@ -130,8 +130,9 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     if (!mayExist) {
       await job.updateData({ ...job.data, sendStartedAt: new Date(now).toISOString() });
     }
+    let sent: boolean;
     try {
-      await this.events.store(event, { mayExist });
+      ({ sent } = await this.events.store(event, { mayExist }));
     } catch (error) {
       if (error instanceof UpstreamCircuitOpenError) {
         return this.postpone(job, token, error.retryAfterMs);
@@ -143,7 +144,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       this.outcomes.emit('retry');
       throw error;
     }
-    this.outcomes.emit(mayExist ? 'already_delivered' : 'delivered');
+    this.outcomes.emit(sent ? 'delivered' : 'already_delivered');
     return { deliveredAt: new Date(this.clock.now()).toISOString() };
   }
 

@@ -39,20 +39,24 @@ export class EventsService {
   }
 
   /** Creates an event under a new id and returns it as stored. */
-  createEvent(input: CreateEventDto): Promise<Event> {
-    return this.store(this.newEvent(input), { mayExist: false });
+  async createEvent(input: CreateEventDto): Promise<Event> {
+    return (await this.store(this.newEvent(input), { mayExist: false })).event;
   }
 
   /**
    * Makes sure `event` is stored upstream, once. When an earlier attempt under the same id ended
    * without knowing whether the upstream stored it (`mayExist`), the upstream is asked first, and
-   * the event is sent only if it does not have it. Otherwise: a refused write is refused before any
-   * upstream work, the owner must exist upstream (else 422, nothing written), then it is sent.
+   * the event is sent only if it does not have it (`sent: false`: it was there). Otherwise: a
+   * refused write is refused before any upstream work, the owner must exist upstream (else 422,
+   * nothing written), then it is sent.
    */
-  async store(event: Event, { mayExist }: { mayExist: boolean }): Promise<Event> {
+  async store(
+    event: Event,
+    { mayExist }: { mayExist: boolean },
+  ): Promise<{ readonly event: Event; readonly sent: boolean }> {
     if (mayExist) {
       const existing = await this.eventApi.getEventById(event.id);
-      if (existing) return existing;
+      if (existing) return { event: existing, sent: false };
     }
     this.eventApi.assertWritable();
     const owner = await this.eventApi.getUserById(event.userId);
@@ -71,6 +75,6 @@ export class EventsService {
       // the event may have been stored.
       await this.cache.invalidate(CacheKeys.changedByCreate(event.userId));
     }
-    return event;
+    return { event, sent: true };
   }
 }

@@ -10,8 +10,12 @@ import { QueueInspector } from '../event-requests/queue-inspector';
 export class EventRequestsHealthIndicator {
   constructor(
     private readonly healthIndicators: HealthIndicatorService,
-    @Optional() private readonly inspector: QueueInspector | null,
-  ) {}
+    @Optional() inspector?: QueueInspector,
+  ) {
+    this.inspector = inspector ?? null;
+  }
+
+  private readonly inspector: QueueInspector | null;
 
   /** Only with REDIS_URL: without it there is no queue. */
   get configured(): boolean {

@@ -20,8 +20,8 @@ export class EventDeliveryMetrics implements OnModuleInit, OnModuleDestroy {
   private registered = false;
 
   constructor(
-    @Optional() private readonly inspector: QueueInspector | null,
-    @Optional() private readonly deliveries: DeliveryEvents | null,
+    @Optional() private readonly inspector?: QueueInspector,
+    @Optional() private readonly deliveries?: DeliveryEvents,
   ) {}
 
   onModuleInit(): void {

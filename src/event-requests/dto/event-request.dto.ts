@@ -14,7 +14,10 @@ export class EventRequestDto implements EventRequestView {
   })
   readonly eventId: string;
 
-  @ApiProperty({ description: 'Delivery attempts that failed so far', example: 2 })
+  @ApiProperty({
+    description: 'Delivery attempts made so far (a wait for an open breaker is not one)',
+    example: 2,
+  })
   readonly attempts: number;
 
   @ApiPropertyOptional({
