@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'mock-api/dist/**', 'coverage/**', 'node_modules/**'] },
+  { ignores: ['dist/**', 'mock-api/dist/**', 'coverage/**', 'node_modules/**', '.test-build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

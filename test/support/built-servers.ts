@@ -1,0 +1,104 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+// The gateway and the mock as separate processes, for tests that must kill one (SIGKILL) the way
+// Kubernetes or a crash would. Compiled with tsc into .test-build/ (not dist/, which `npm start`
+// and the build own), once per test run (a stamp records which sources it was built from).
+
+const ROOT = join(__dirname, '..', '..');
+const OUT = join(ROOT, '.test-build');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  const walk = (path: string): void => {
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path)) walk(join(path, entry));
+    } else if (path.endsWith('.ts')) {
+      newest = Math.max(newest, stat.mtimeMs);
+    }
+  };
+  walk(dir);
+  return newest;
+}
+
+/** Compiles the gateway and the mock into .test-build/ unless it is up to date. */
+export function ensureBuilt(): { gateway: string; mock: string } {
+  const stampFile = join(OUT, 'stamp');
+  const stamp = String(
+    Math.max(newestSource(join(ROOT, 'src')), newestSource(join(ROOT, 'mock-api', 'src'))),
+  );
+  const gateway = join(OUT, 'gateway', 'main.js');
+  const mock = join(OUT, 'mock', 'main.js');
+  if (!existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp || !existsSync(gateway)) {
+    mkdirSync(OUT, { recursive: true });
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(
+      process.execPath,
+      [tsc, '-p', 'tsconfig.build.json', '--outDir', join(OUT, 'gateway')],
+      { cwd: ROOT },
+    );
+    execFileSync(
+      process.execPath,
+      [tsc, '-p', 'mock-api/tsconfig.json', '--outDir', join(OUT, 'mock')],
+      { cwd: ROOT },
+    );
+    writeFileSync(stampFile, stamp);
+  }
+  return { gateway, mock };
+}
+
+/** A server process, its output in a log file (read it when a test fails). */
+export interface ServerProcess {
+  readonly process: ChildProcess;
+  readonly base: string;
+  readonly log: string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `script` with `env`, and resolves once `readyPath` answers 2xx on `port`. */
+export async function startServer(
+  name: string,
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  readyPath: string,
+): Promise<ServerProcess> {
+  const log = join(OUT, `${name}.log`);
+  const output = openSync(log, 'w');
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', output, output],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let attempt = 0; ; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`${name} exited at start-up: see ${log}`);
+    try {
+      if ((await fetch(`${base}${readyPath}`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (attempt > 200) throw new Error(`${name} did not start: see ${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    process: child,
+    base,
+    log,
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
