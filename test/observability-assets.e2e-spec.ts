@@ -95,11 +95,13 @@ describe('Grafana dashboard and Prometheus alerts', () => {
       ['EventGatewayHighErrorRate', '5m'],
       ['EventGatewayHighLatencyP95', '5m'],
       ['EventGatewayRedisDown', '5m'],
+      ['EventGatewayCreateBacklog', '1m'],
     ]);
     expect(rules[0].expr).toContain(`== ${BREAKER_STATE_VALUE.OPEN}`);
     expect(rules[1].expr).toContain(`>= ${BREAKER_STATE_VALUE.FORCED_OPEN}`);
     expect(rules[2].expr).toContain('> 0.01');
     expect(rules[3].expr).toContain('> 0.3');
     expect(rules[4].expr).toBe('min(redis_up) == 0');
+    expect(rules[5].expr).toBe('max(event_delivery_oldest_pending_seconds) > 300');
   });
 });
