@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ReadCacheModule } from './read-cache/read-cache.module';
 import { RedisModule } from './redis/redis.module';
+import { TracingModule } from './tracing/tracing.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -30,6 +31,7 @@ export class AppModule {
           load: [() => config],
         }),
         ClockModule,
+        TracingModule,
         RedisModule,
         IdempotencyModule,
         RateLimitModule,

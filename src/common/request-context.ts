@@ -1,4 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, createContextKey, type Context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
 /** What any code running for a request can know about it without threading it by hand. */
 export interface RequestContext {
@@ -6,14 +7,27 @@ export interface RequestContext {
   readonly correlationId: string;
 }
 
-const storage = new AsyncLocalStorage<RequestContext>();
+const REQUEST = createContextKey('event-gateway.request');
 
-/** The one async context of a request: entered once per request, read anywhere below it. */
+let managerInstalled = false;
+
+/**
+ * One async context per request, shared with tracing: the request's own values live in the same
+ * OpenTelemetry context (an AsyncLocalStorage) as its span, entered once.
+ */
+function ensureContextManager(): void {
+  if (managerInstalled) return;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  managerInstalled = true;
+}
+
 export const requestContext = {
-  run<T>(context: RequestContext, fn: () => T): T {
-    return storage.run(context, fn);
+  /** Runs `fn` in `parent` (the active context by default) with `request` added to it. */
+  run<T>(request: RequestContext, fn: () => T, parent?: Context): T {
+    ensureContextManager();
+    return context.with((parent ?? context.active()).setValue(REQUEST, request), fn);
   },
   current(): RequestContext | undefined {
-    return storage.getStore();
+    return context.active().getValue(REQUEST) as RequestContext | undefined;
   },
 };

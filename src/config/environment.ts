@@ -218,6 +218,93 @@ export class EnvironmentVariables {
   @Max(600_000)
   readonly EVENT_DELIVERY_LOCK_MS: number = 30_000;
 
+  // --- OpenTelemetry: the standard variables (opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables),
+  // read here, validated with the rest, and handed to the SDK explicitly. Without an endpoint,
+  // spans are made (for trace context and log correlation) but never exported.
+
+  @IsString()
+  @Matches(/^$|^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  readonly OTEL_EXPORTER_OTLP_ENDPOINT: string = '';
+
+  @IsString()
+  @Matches(/^$|^https?:\/\/\S+$/, {
+    message: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL',
+  })
+  readonly OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: string = '';
+
+  @IsIn(['http/protobuf', 'http/json'], {
+    message:
+      'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (gRPC is not included)',
+  })
+  readonly OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' | 'http/json' = 'http/protobuf';
+
+  @IsIn(['', 'http/protobuf', 'http/json'], {
+    message: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf or http/json',
+  })
+  readonly OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: '' | 'http/protobuf' | 'http/json' = '';
+
+  /** `key=value` pairs, comma-separated (e.g. an authorization header for the collector). */
+  @IsString()
+  @Matches(/^$|^[^=,\s]+=[^,]*(,[^=,\s]+=[^,]*)*$/, {
+    message: 'OTEL_EXPORTER_OTLP_HEADERS must be comma-separated key=value pairs',
+  })
+  readonly OTEL_EXPORTER_OTLP_HEADERS: string = '';
+
+  @IsString()
+  @Matches(/^\S{1,255}$/, { message: 'OTEL_SERVICE_NAME must be 1 to 255 characters, no spaces' })
+  readonly OTEL_SERVICE_NAME: string = 'event-gateway';
+
+  @IsIn(
+    [
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ],
+    {
+      message:
+        'OTEL_TRACES_SAMPLER must be one of the standard samplers (e.g. parentbased_always_on)',
+    },
+  )
+  readonly OTEL_TRACES_SAMPLER: string = 'parentbased_always_on';
+
+  /** The ratio of the *traceidratio samplers, 0 to 1. */
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  readonly OTEL_TRACES_SAMPLER_ARG: number = 1;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  readonly OTEL_BSP_SCHEDULE_DELAY: number = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  readonly OTEL_BSP_MAX_QUEUE_SIZE: number = 2048;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  readonly OTEL_BSP_MAX_EXPORT_BATCH_SIZE: number = 512;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  readonly OTEL_BSP_EXPORT_TIMEOUT: number = 30_000;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  readonly OTEL_SDK_DISABLED: boolean = false;
+
   @Type(() => Number)
   @IsInt()
   @Min(100)

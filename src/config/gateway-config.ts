@@ -43,6 +43,21 @@ export interface GatewayConfig {
     /** How long an Idempotency-Key is remembered. */
     readonly ttlMs: number;
   };
+  readonly tracing: {
+    readonly serviceName: string;
+    /** Where spans go (OTLP over HTTP); undefined: nowhere. */
+    readonly export?: {
+      readonly url: string;
+      readonly protocol: 'http/protobuf' | 'http/json';
+      readonly headers: Readonly<Record<string, string>>;
+      readonly scheduleDelayMs: number;
+      readonly maxQueueSize: number;
+      readonly maxExportBatchSize: number;
+      readonly exportTimeoutMs: number;
+    };
+    readonly sampler: string;
+    readonly samplerRatio: number;
+  };
   readonly legacy: {
     /** When the legacy paths stop working (a `Sunset` header), if announced. */
     readonly sunsetAt?: Date;
@@ -126,6 +141,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       concurrency: e.EVENT_DELIVERY_CONCURRENCY,
       lockMs: e.EVENT_DELIVERY_LOCK_MS,
     },
+    tracing: {
+      serviceName: e.OTEL_SERVICE_NAME,
+      sampler: e.OTEL_TRACES_SAMPLER,
+      samplerRatio: e.OTEL_TRACES_SAMPLER_ARG,
+      ...tracingExport(e),
+    },
     legacy: { sunsetAt: e.LEGACY_SUNSET_AT === '' ? undefined : new Date(e.LEGACY_SUNSET_AT) },
     upstream: {
       baseUrl: e.EVENT_API_BASE_URL.replace(/\/+$/, ''),
@@ -163,6 +184,39 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
     admin: e.ADMIN_TOKEN === '' ? {} : { token: e.ADMIN_TOKEN },
+  };
+}
+
+/**
+ * Where spans are exported, by the OTLP variables: the traces endpoint as given, or the general one
+ * with `/v1/traces`; nothing (no exporter, no background work) when neither is set or the SDK is
+ * disabled.
+ */
+function tracingExport(e: EnvironmentVariables): Pick<GatewayConfig['tracing'], 'export'> {
+  if (e.OTEL_SDK_DISABLED) return {};
+  const url =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT &&
+      `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  if (!url) return {};
+  const headers = Object.fromEntries(
+    e.OTEL_EXPORTER_OTLP_HEADERS.split(',')
+      .filter(Boolean)
+      .map((pair) => [
+        pair.slice(0, pair.indexOf('=')).trim(),
+        pair.slice(pair.indexOf('=') + 1).trim(),
+      ]),
+  );
+  return {
+    export: {
+      url,
+      protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || e.OTEL_EXPORTER_OTLP_PROTOCOL,
+      headers,
+      scheduleDelayMs: e.OTEL_BSP_SCHEDULE_DELAY,
+      maxQueueSize: e.OTEL_BSP_MAX_QUEUE_SIZE,
+      maxExportBatchSize: e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+      exportTimeoutMs: e.OTEL_BSP_EXPORT_TIMEOUT,
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import nock from 'nock';
 import { CircuitBreakerRegistry, CircuitState } from '../circuit-breaker';
 import { ClockModule } from '../common/clock.module';
+import { TracingModule } from '../tracing/tracing.module';
 import { requestContext } from '../common/request-context';
 import { loadConfig } from '../config/gateway-config';
 import {
@@ -41,6 +42,7 @@ describe('EventApiClient', () => {
           load: [() => config],
         }),
         ClockModule,
+        TracingModule,
         EventApiModule,
       ],
     }).compile();

@@ -1,7 +1,22 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CircuitBreakerRegistry } from '../circuit-breaker';
+import {
+  context,
+  defaultTextMapSetter,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+  type SpanContext,
+} from '@opentelemetry/api';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import { CircuitBreakerRegistry, type RejectingState } from '../circuit-breaker';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { requestContext } from '../common/request-context';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -25,7 +40,13 @@ import {
   parseWriteAcknowledgement,
 } from './event-api.parsers';
 import { UpstreamCallEvents } from './upstream-call-events';
-import { InFlightCalls, retryOnce, type UpstreamCall } from './upstream-call';
+import {
+  InFlightCalls,
+  retryOnce,
+  type UpstreamCall,
+  type UpstreamOperation,
+} from './upstream-call';
+import { Tracing } from '../tracing/tracing.service';
 
 /**
  * The client of the upstream Event API: the only code that knows its URLs and shapes. Every call
@@ -35,16 +56,20 @@ import { InFlightCalls, retryOnce, type UpstreamCall } from './upstream-call';
 @Injectable()
 export class EventApiClient implements OnApplicationShutdown {
   private readonly settings: GatewayConfig['upstream'];
+  private readonly upstreamHost: string;
   private readonly detachBreakers: () => void;
-  private readonly inFlightReads = new InFlightCalls();
+  /** Reads in flight, each with the span context of the request that started it. */
+  private readonly inFlightReads = new InFlightCalls<SpanContext | undefined>();
 
   constructor(
     private readonly http: HttpService,
     private readonly registry: CircuitBreakerRegistry,
     private readonly calls: UpstreamCallEvents,
+    private readonly tracing: Tracing,
     config: ConfigService<GatewayConfig, true>,
   ) {
     this.settings = config.get('upstream', { infer: true });
+    this.upstreamHost = new URL(this.settings.baseUrl).hostname;
     this.detachBreakers = attachCircuitBreaker(http.axiosRef, {
       registry,
       translateError: (error) => toEventApiError(error, this.settings.timeoutMs),
@@ -115,13 +140,7 @@ export class EventApiClient implements OnApplicationShutdown {
   writeRefusal(): UpstreamCircuitOpenError | undefined {
     const rejection = this.registry.get(WRITE_BREAKER).preflight();
     if (!rejection) return undefined;
-    this.calls.emit({
-      operation: 'addEvent',
-      breaker: WRITE_BREAKER,
-      outcome: 'rejected',
-      durationSeconds: 0,
-    });
-    return UpstreamCircuitOpenError.of(WRITE_BREAKER, rejection.state, rejection.retryAfterMs);
+    return this.refused('addEvent', WRITE_BREAKER, rejection.state, rejection.retryAfterMs);
   }
 
   /** Throws `writeRefusal()`'s 503 if there is one. */
@@ -132,17 +151,48 @@ export class EventApiClient implements OnApplicationShutdown {
 
   /**
    * A read: retried once when its failure is retryable, and shared with identical reads already in
-   * flight from any request. A shared call carries the correlation id of the request that started
-   * it (the others' ids are not sent upstream); it counts once for the breaker and the metrics.
+   * flight from any request. A shared call is made (and traced) under the request that started it:
+   * only its correlation id and trace context are sent upstream, and it counts once for the
+   * breaker and the metrics; a request that joins it gets a span link to the request that started
+   * it, so its trace still leads to the upstream call it waited for.
    */
   private read<T>(call: UpstreamCall<T>, key = call.path): Promise<T> {
     const attempt = () => retryOnce(() => this.call(call), this.settings.retryDelayMs);
-    return this.settings.coalesceReads ? this.inFlightReads.share(key, attempt) : attempt();
+    if (!this.settings.coalesceReads) return attempt();
+    const active = trace.getActiveSpan();
+    return this.inFlightReads.share(key, attempt, active?.spanContext(), (origin) => {
+      if (origin) active?.addLink({ context: origin, attributes: { 'event_api.coalesced': true } });
+    });
   }
 
-  /** One attempt of one call, under one deadline, reported to the call observers. */
+  /**
+   * One attempt of one call, under one deadline: a CLIENT span (a retry is a second one) whose
+   * context goes upstream in `traceparent`, reported to the call observers. A call the breaker
+   * refuses makes no attempt: it is an event on the request's span, not a CLIENT span.
+   */
   private async call<T>(call: UpstreamCall<T>): Promise<T> {
+    const rejection = this.registry.get(call.breaker).preflight();
+    if (rejection) {
+      throw this.refused(call.operation, call.breaker, rejection.state, rejection.retryAfterMs);
+    }
+    const span = this.tracing.tracer.startSpan(`event-api ${call.operation}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR_HTTP_REQUEST_METHOD]: call.method,
+        [ATTR_URL_FULL]: `${this.settings.baseUrl}${call.path}`,
+        [ATTR_SERVER_ADDRESS]: this.upstreamHost,
+        'event_api.operation': call.operation,
+        'circuit_breaker.name': call.breaker,
+      },
+    });
+    const headers: Record<string, string> = {};
+    this.tracing.propagator.inject(
+      trace.setSpan(context.active(), span),
+      headers,
+      defaultTextMapSetter,
+    );
     const correlationId = requestContext.current()?.correlationId;
+    if (correlationId) headers[CORRELATION_ID_HEADER] = correlationId;
     const config: GuardedRequestConfig<T> = {
       method: call.method,
       url: call.path,
@@ -150,17 +200,50 @@ export class EventApiClient implements OnApplicationShutdown {
       circuitBreaker: call.breaker,
       parseBody: call.parse,
       signal: AbortSignal.timeout(this.settings.timeoutMs),
-      ...(correlationId ? { headers: { [CORRELATION_ID_HEADER]: correlationId } } : {}),
+      headers,
     };
     const started = performance.now();
     try {
       const response = await this.http.axiosRef.request<T>(config);
-      this.report(call, 'success', started);
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
+      this.finish(span, call, 'success', started);
       return response.data;
     } catch (error) {
-      this.report(call, error instanceof EventApiError ? error.verdict.outcome : 'error', started);
+      const outcome = error instanceof EventApiError ? error.verdict.outcome : 'error';
+      if (error instanceof UpstreamHttpError) {
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, error.upstreamStatus);
+      }
+      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+      this.finish(span, call, outcome, started);
       throw error;
     }
+  }
+
+  private finish(
+    span: Span,
+    call: UpstreamCall<unknown>,
+    outcome: UpstreamOutcome,
+    started: number,
+  ): void {
+    span.setAttribute('event_api.outcome', outcome);
+    span.end();
+    this.report(call, outcome, started);
+  }
+
+  /** A call a breaker refused: counted, marked on the request's span, answered 503. */
+  private refused(
+    operation: UpstreamOperation,
+    breaker: string,
+    state: RejectingState,
+    retryAfterMs: number,
+  ): UpstreamCircuitOpenError {
+    trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', {
+      'circuit_breaker.name': breaker,
+      'circuit_breaker.state': state,
+      'event_api.operation': operation,
+    });
+    this.calls.emit({ operation, breaker, outcome: 'rejected', durationSeconds: 0 });
+    return UpstreamCircuitOpenError.of(breaker, state, retryAfterMs);
   }
 
   private report(call: UpstreamCall<unknown>, outcome: UpstreamOutcome, started: number): void {

@@ -36,14 +36,26 @@ export async function retryOnce<T>(attempt: () => Promise<T>, delayMs: number): 
  * Single flight: while a call for a key is in flight, callers with the same key share its promise
  * instead of starting another. Nothing is kept once it settles (this is not a cache).
  */
-export class InFlightCalls {
-  private readonly calls = new Map<string, Promise<unknown>>();
+export class InFlightCalls<Origin = unknown> {
+  private readonly calls = new Map<string, { call: Promise<unknown>; origin: Origin }>();
 
-  share<T>(key: string, start: () => Promise<T>): Promise<T> {
+  /**
+   * The call in flight for `key`, or a new one started with `start`. `origin` (what started it,
+   * e.g. a span) is kept with the call; `onJoin` hears the origin of a call that is shared.
+   */
+  share<T>(
+    key: string,
+    start: () => Promise<T>,
+    origin: Origin,
+    onJoin?: (origin: Origin) => void,
+  ): Promise<T> {
     const inFlight = this.calls.get(key);
-    if (inFlight) return inFlight as Promise<T>;
+    if (inFlight) {
+      onJoin?.(inFlight.origin);
+      return inFlight.call as Promise<T>;
+    }
     const call = start().finally(() => this.calls.delete(key));
-    this.calls.set(key, call);
+    this.calls.set(key, { call, origin });
     return call;
   }
 

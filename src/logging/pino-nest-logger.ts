@@ -1,6 +1,8 @@
 import { Inject, Injectable, type LoggerService } from '@nestjs/common';
 import type { Level, Logger } from 'pino';
+import { trace } from '@opentelemetry/api';
 import { requestContext } from '../common/request-context';
+import { traceFields } from '../tracing/server-spans';
 import { PINO } from './pino-logger';
 
 /** Nest's start-up chatter (modules loaded, routes mapped): only worth reading when debugging. */
@@ -71,6 +73,7 @@ export class PinoNestLogger implements LoggerService {
     const fields: Record<string, unknown> = {};
     if (context) fields.context = context;
     if (correlationId) fields.correlationId = correlationId;
+    Object.assign(fields, traceFields(trace.getActiveSpan()));
     if (stack) fields.stack = stack;
     if (message instanceof Error) {
       fields.err = message;

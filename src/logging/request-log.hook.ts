@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { PROBE_ROUTES } from '../common/probe-routes';
 import { onUnroutedAnswer } from '../common/unrouted-answers';
+import { serverSpanOf, traceFields } from '../tracing/server-spans';
 import { PINO } from './pino-logger';
 
 /**
@@ -30,6 +31,7 @@ export class RequestLogHook implements OnModuleInit {
       pino.info(
         {
           correlationId: request.id,
+          ...traceFields(serverSpanOf(request)),
           route: route ?? 'unmatched',
           req: { method: request.method, url: request.url },
           res: { statusCode },

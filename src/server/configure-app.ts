@@ -6,7 +6,9 @@ import type { GatewayConfig } from '../config/gateway-config';
 import { acceptJsonBodiesOnly } from './json-bodies';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { setupOpenApi } from './openapi';
-import { echoCorrelationId, enterRequestContext } from './request-hooks';
+import { Tracing } from '../tracing/tracing.service';
+import { traceRequests } from '../tracing/server-spans';
+import { echoCorrelationId } from './request-hooks';
 import { applySecurity } from './security';
 
 /**
@@ -14,12 +16,13 @@ import { applySecurity } from './security';
  * hooks, validation, the one error filter, and the OpenAPI document.
  */
 export function configureApp(app: NestFastifyApplication, config: GatewayConfig): void {
-  applySecurity(app, config.security);
   const fastify = app.getHttpAdapter().getInstance();
-  answerMethodNotAllowed(fastify); // first: it records every route registered after it
+  // First: every later hook, and everything Nest runs, is inside the request's context and span.
+  traceRequests(fastify, app.get(Tracing));
+  applySecurity(app, config.security);
+  answerMethodNotAllowed(fastify); // before any route: it records every route registered after it
   echoCorrelationId(fastify);
   acceptJsonBodiesOnly(fastify);
-  enterRequestContext(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,0 +1,146 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  createNoopMeter,
+  type Attributes,
+  type Meter,
+  type MeterProvider,
+  type Tracer,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { Emitter } from '../circuit-breaker';
+import type { GatewayConfig } from '../config/gateway-config';
+
+/** How long a shutdown waits for the last spans to be exported. */
+const FLUSH_ON_SHUTDOWN_MS = 2000;
+
+function samplerFor({ sampler, samplerRatio }: GatewayConfig['tracing']): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(samplerRatio);
+  switch (sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+/**
+ * A MeterProvider that hears one thing from the span processor: spans it drops because its queue
+ * is full (an unreachable collector), so they can be counted in Prometheus.
+ */
+function dropCounter(onDropped: (count: number) => void): MeterProvider {
+  const noop = createNoopMeter();
+  const meter: Meter = Object.assign(Object.create(noop) as Meter, {
+    createCounter: (name: string) => ({
+      add: (count: number, attributes?: Attributes) => {
+        if (
+          name === 'otel.sdk.processor.span.processed' &&
+          attributes?.['error.type'] === 'queue_full'
+        ) {
+          onDropped(count);
+        }
+      },
+    }),
+  });
+  return { getMeter: () => meter };
+}
+
+/**
+ * Tracing with the OpenTelemetry SDK, no auto-instrumentation: a SERVER span per request and a
+ * CLIENT span per upstream attempt (see the server hooks and the Event API client), W3C trace
+ * context in and out. Spans are always made, so trace ids reach the upstream and the logs; they
+ * are exported over OTLP/HTTP only when the OTEL_EXPORTER_OTLP_* variables name an endpoint
+ * (batched, bounded: an unreachable collector drops spans, counted, and never slows a request).
+ */
+@Injectable()
+export class Tracing implements OnApplicationShutdown {
+  readonly tracer: Tracer;
+  readonly propagator = new W3CTraceContextPropagator();
+  /** Spans dropped because the export queue was full. */
+  readonly dropped = new Emitter<number>();
+  private readonly provider: TracerProvider;
+  private readonly logger = new Logger('Tracing');
+
+  constructor(config: GatewayConfig['tracing'], exporter?: SpanExporter) {
+    const processors: SpanProcessor[] = [];
+    if (exporter) {
+      processors.push(new SimpleSpanProcessor({ exporter }));
+    } else if (config.export) {
+      processors.push(
+        new BatchSpanProcessor({
+          exporter: Tracing.otlpExporter(config.export),
+          scheduledDelayMillis: config.export.scheduleDelayMs,
+          maxQueueSize: config.export.maxQueueSize,
+          maxExportBatchSize: config.export.maxExportBatchSize,
+          exportTimeoutMillis: config.export.exportTimeoutMs,
+          selfObsMeterProvider: dropCounter((count) => this.dropped.emit(count)),
+        }),
+      );
+      this.logger.log(`Exporting spans to ${config.export.url} (${config.export.protocol})`);
+    }
+    this.provider = new TracerProvider({
+      resource: resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: config.serviceName,
+        [ATTR_SERVICE_VERSION]: '0.1.0',
+      }),
+      sampler: samplerFor(config),
+      spanProcessors: processors,
+    });
+    this.tracer = this.provider.getTracer('event-gateway');
+  }
+
+  /** The OTLP exporter for the protocol asked for, loaded only when spans are exported. */
+  private static otlpExporter(
+    target: NonNullable<GatewayConfig['tracing']['export']>,
+  ): SpanExporter {
+    const options = {
+      url: target.url,
+      headers: { ...target.headers },
+      timeoutMillis: target.exportTimeoutMs,
+    };
+    /* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, see above */
+    if (target.protocol === 'http/json') {
+      const { OTLPTraceExporter } =
+        require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+      return new OTLPTraceExporter(options);
+    }
+    const { OTLPTraceExporter } =
+      require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+    return new OTLPTraceExporter(options);
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  }
+
+  /** Exports what is left, within a bound: shutdown must not wait on an unreachable collector. */
+  async onApplicationShutdown(): Promise<void> {
+    const flushed = this.provider.shutdown().catch((error: unknown) => {
+      this.logger.warn(`Spans not exported at shutdown: ${String(error)}`);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FLUSH_ON_SHUTDOWN_MS);
+    });
+    await Promise.race([flushed, deadline]);
+    clearTimeout(timer);
+  }
+}
