@@ -18,11 +18,14 @@ COPY mock-api ./mock-api
 RUN npm run build && npm run build:mock
 
 # --- production dependencies only ---
+# --omit=optional as well: typescript, our devDependency, is also an optional peer of
+# @nestjs/swagger (for its CLI plugin, unused here), so npm marks it devOptional and --omit=dev
+# alone would ship it (24 MB). No production package is optional (test/footprint.e2e-spec.ts).
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+RUN npm install --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 # --- the mock upstream ---
 FROM ${NODE_IMAGE} AS mock-api
