@@ -3,7 +3,8 @@
 #         docker build -t event-api-mock --target mock-api .  (the mock upstream, for demos)
 # Run:    docker run --rm -p 3000:3000 -e EVENT_API_BASE_URL=http://host.docker.internal:3001 event-gateway
 
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+# Node 24 LTS, the exact version .nvmrc names and CI tests (test/node-versions.e2e-spec.ts checks).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # --- build: every dependency, compile the gateway and the mock ---
 FROM ${NODE_IMAGE} AS build
