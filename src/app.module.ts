@@ -1,12 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminModule } from './admin/admin.module';
+import { ClockModule } from './common/clock.module';
 import type { GatewayConfig } from './config/gateway-config';
+import { EventCreationModule } from './event-creation/event-creation.module';
+import { EventRequestsModule } from './event-requests/event-requests.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { ReadCacheModule } from './read-cache/read-cache.module';
+import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -22,13 +29,21 @@ export class AppModule {
           skipProcessEnv: true,
           load: [() => config],
         }),
+        ClockModule,
+        RedisModule,
+        IdempotencyModule,
         RateLimitModule,
+        ReadCacheModule,
         LoggingModule,
         MetricsModule,
         UsersModule,
         EventsModule,
+        EventCreationModule,
+        ...(config.redis.url === undefined ? [] : [EventRequestsModule]),
         LegacyModule,
         HealthModule,
+        // Operators' breaker controls exist only with a token to guard them.
+        ...(config.admin.token === undefined ? [] : [AdminModule]),
       ],
     };
   }

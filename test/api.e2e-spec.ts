@@ -244,6 +244,14 @@ describe('Event Management API (e2e, nock upstream)', () => {
       expect(response.json().code).toBe('ROUTE_NOT_FOUND');
     });
 
+    it('answers 404 for a POST to a path that does not exist, whatever its content type', async () => {
+      for (const headers of [{}, { 'content-type': 'text/plain' }]) {
+        const response = await app.inject({ method: 'POST', url: '/nope', headers });
+        expect(response.statusCode).toBe(404);
+        expect(response.json().code).toBe('ROUTE_NOT_FOUND');
+      }
+    });
+
     it('answers 415 for a POST with no body and no content type', async () => {
       const response = await app.inject({ method: 'POST', url: '/events' });
       expect(response.statusCode).toBe(415);

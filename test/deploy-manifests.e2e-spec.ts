@@ -33,12 +33,41 @@ describe('Kubernetes manifests and Dockerfile', () => {
   });
   afterAll(() => app.close());
 
-  it('parses every file, and the kustomization lists them all', () => {
+  it('parses every file, and the kustomization lists them all but the examples', () => {
     const kustomization = manifests.find((m) => m.kind === 'Kustomization');
     const files = readdirSync(K8S_DIR).filter(
-      (file) => file.endsWith('.yaml') && file !== 'kustomization.yaml',
+      (file) =>
+        file.endsWith('.yaml') && file !== 'kustomization.yaml' && !file.endsWith('.example.yaml'),
     );
     expect([...kustomization.resources].sort()).toEqual(files.sort());
+  });
+
+  describe('the admin token', () => {
+    const secret = find('Secret', 'event-gateway-admin');
+    const fromEnv = container.env.find((e: any) => e.name === 'ADMIN_TOKEN');
+
+    it('is not in the ConfigMap', () => {
+      expect(Object.keys(config)).not.toContain('ADMIN_TOKEN');
+      expect(container.envFrom).toEqual([{ configMapRef: { name: 'event-gateway-config' } }]);
+    });
+
+    it('comes from the example Secret by secretKeyRef, optional, so pods start without it', () => {
+      expect(fromEnv).toEqual({
+        name: 'ADMIN_TOKEN',
+        valueFrom: {
+          secretKeyRef: { name: secret.metadata.name, key: 'ADMIN_TOKEN', optional: true },
+        },
+      });
+      expect(Object.keys(secret.stringData)).toEqual(['ADMIN_TOKEN']);
+    });
+
+    it('is never applied from the example: not in the kustomization, and its placeholder is refused', () => {
+      const kustomization = manifests.find((m) => m.kind === 'Kustomization');
+      expect(kustomization.resources).not.toContain('admin-token.secret.example.yaml');
+      expect(() => validateEnvironment({ ADMIN_TOKEN: secret.stringData.ADMIN_TOKEN })).toThrow(
+        /ADMIN_TOKEN/,
+      );
+    });
   });
 
   it.each(['startupProbe', 'livenessProbe', 'readinessProbe'])(
@@ -100,6 +129,22 @@ describe('Kubernetes manifests and Dockerfile', () => {
     const mockContainer = find('Deployment', 'event-api-mock').spec.template.spec.containers[0];
     const mockPort = mockContainer.env.find((e: any) => e.name === 'MOCK_API_PORT').value;
     expect(Number(mockPort)).toBe(mockContainer.ports[0].containerPort);
+  });
+
+  it('gives the replicas one Redis with persistence, named in the ConfigMap', () => {
+    const redisService = find('Service', 'event-gateway-redis');
+    const url = new URL(config.REDIS_URL);
+    expect(url.protocol).toBe('redis:');
+    expect(url.hostname).toBe(redisService.metadata.name);
+    expect(Number(url.port)).toBe(redisService.spec.ports[0].port);
+    const redis = find('StatefulSet', 'event-gateway-redis');
+    const args: string[] = redis.spec.template.spec.containers[0].args;
+    expect(args.join(' ')).toMatch(/--appendonly yes/);
+    expect(args.join(' ')).toMatch(/--maxmemory-policy noeviction/);
+    const volume = redis.spec.volumeClaimTemplates[0];
+    expect(redis.spec.template.spec.containers[0].volumeMounts).toEqual([
+      { name: volume.metadata.name, mountPath: '/data' },
+    ]);
   });
 
   it('has PDB and HPA aimed at the gateway', () => {

@@ -1,32 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
-import { Writable } from 'node:stream';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
+import { LogCapture } from './support/log-capture';
+import { sample } from './support/metrics';
 import { createTestApp } from './support/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** Collects every log line the app writes, parsed as JSON (a non-JSON line fails the parse). */
-class LogCapture extends Writable {
-  readonly lines: Record<string, any>[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    for (const line of chunk.toString().split('\n').filter(Boolean))
-      this.lines.push(JSON.parse(line));
-    done();
-  }
-}
-
-/** The value of one sample in Prometheus text, or undefined. */
-function sample(metrics: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of metrics.split('\n')) {
-    const match = /^([a-z_:]+)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = match[2].split(',');
-    if (wanted.every((label) => present.includes(label))) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe('observability (e2e)', () => {
   const upstream = guardUpstream();

@@ -20,6 +20,40 @@ function shape(value: unknown): unknown {
   return typeof value;
 }
 
+/** Every documented response of every operation: [method, path, status, response]. */
+const responses = (document: any) =>
+  Object.entries(document.paths).flatMap(([path, operations]: [string, any]) =>
+    Object.entries(operations).flatMap(([method, op]: [string, any]) =>
+      Object.entries(op.responses).map(([status, response]) => [method, path, status, response]),
+    ),
+  ) as [string, string, string, any][];
+
+const exampleOf = (response: any) => {
+  const content = response.content?.['application/json'];
+  if (content?.example !== undefined) return [content.example];
+  return Object.values(content?.examples ?? {}).map((example: any) => example.value);
+};
+
+/**
+ * Checks that every documented error has an example with its status, that status's reason and a
+ * known code, and that no two statuses share a body; returns how many distinct bodies there are.
+ */
+function checkErrorExamples(document: any): number {
+  const seen = new Map<string, string>();
+  for (const [method, path, status, response] of responses(document)) {
+    if (Number(status) < 400 || path === '/health' || path === '/ready') continue;
+    const [example] = exampleOf(response);
+    const where = `${method.toUpperCase()} ${path} ${status}`;
+    expect([where, example?.statusCode]).toEqual([where, Number(status)]);
+    expect(Object.keys(ERROR_CODES)).toContain(example.code);
+    if (Number(status) !== 503) expect(example.error).toBe(STATUS_CODES[Number(status)]);
+    const body = JSON.stringify(example);
+    expect([where, seen.get(body) ?? status]).toEqual([where, status]);
+    seen.set(body, status);
+  }
+  return seen.size;
+}
+
 describe('OpenAPI document and Swagger UI (e2e)', () => {
   let app: NestFastifyApplication;
   let document: any;
@@ -104,39 +138,8 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
   });
 
   describe('examples', () => {
-    /** Every documented response of every operation: [method, path, status, response]. */
-    const responses = () =>
-      Object.entries(document.paths).flatMap(([path, operations]: [string, any]) =>
-        Object.entries(operations).flatMap(([method, op]: [string, any]) =>
-          Object.entries(op.responses).map(([status, response]) => [
-            method,
-            path,
-            status,
-            response,
-          ]),
-        ),
-      ) as [string, string, string, any][];
-
-    const exampleOf = (response: any) => {
-      const content = response.content?.['application/json'];
-      if (content?.example !== undefined) return [content.example];
-      return Object.values(content?.examples ?? {}).map((example: any) => example.value);
-    };
-
     it('gives every documented error its own true example: the status, its reason and a code', () => {
-      const seen = new Map<string, string>();
-      for (const [method, path, status, response] of responses()) {
-        if (Number(status) < 400 || path === '/health' || path === '/ready') continue;
-        const [example] = exampleOf(response);
-        const where = `${method.toUpperCase()} ${path} ${status}`;
-        expect([where, example?.statusCode]).toEqual([where, Number(status)]);
-        expect(Object.keys(ERROR_CODES)).toContain(example.code);
-        if (Number(status) !== 503) expect(example.error).toBe(STATUS_CODES[Number(status)]);
-        const body = JSON.stringify(example);
-        expect([where, seen.get(body) ?? status]).toEqual([where, status]);
-        seen.set(body, status);
-      }
-      expect(seen.size).toBeGreaterThanOrEqual(12);
+      expect(checkErrorExamples(document)).toBeGreaterThanOrEqual(12);
     });
 
     it('documents 414 for every route with an id', () => {
@@ -175,11 +178,105 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     });
   });
 
+  it('has no admin routes and no bearer scheme without ADMIN_TOKEN', () => {
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
+    expect(document.components.securitySchemes ?? {}).toEqual({});
+    expect((document.tags ?? []).map((tag: any) => tag.name)).not.toContain('Admin');
+  });
+
   it('serves Swagger UI from the app itself', async () => {
     const page = await app.inject({ method: 'GET', url: '/docs' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('swagger-ui');
     const initializer = await app.inject({ method: 'GET', url: '/docs/swagger-ui-init.js' });
     expect(initializer.statusCode).toBe(200);
+  });
+});
+
+describe('OpenAPI document with ADMIN_TOKEN (e2e)', () => {
+  const token = 'b'.repeat(40);
+  let app: NestFastifyApplication;
+  let document: any;
+
+  beforeAll(async () => {
+    app = await createTestApp({ ADMIN_TOKEN: token });
+    document = (await app.inject({ method: 'GET', url: '/docs-json' })).json();
+  });
+  afterAll(() => app.close());
+
+  const BASE = '/admin/circuit-breakers';
+  const ACTIONS = ['force-open', 'disable', 'reset'];
+  const operations = (): [string, any][] => [
+    [`GET ${BASE}`, document.paths[BASE]?.get],
+    ...ACTIONS.map((action): [string, any] => [
+      `POST ${BASE}/{name}/${action}`,
+      document.paths[`${BASE}/{name}/${action}`]?.post,
+    ]),
+  ];
+
+  it('documents the admin routes under the Admin tag, behind the bearer scheme', () => {
+    expect(document.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque' }),
+    });
+    for (const [where, op] of operations()) {
+      expect([where, op?.tags]).toEqual([where, ['Admin']]);
+      expect([where, op.security]).toEqual([where, [{ bearer: [] }]]);
+      expect(op.responses['401'].headers['WWW-Authenticate']).toBeDefined();
+      expect(op.responses['429'].headers['Retry-After']).toBeDefined();
+    }
+  });
+
+  it('documents 200, 401 and 429 for the list, and 200, 400, 401, 404, 414, 415 and 429 for each action, each with an example', () => {
+    const [[, list], ...actions] = operations();
+    expect(Object.keys(list.responses).sort()).toEqual(['200', '401', '429']);
+    for (const [where, op] of actions) {
+      expect([where, Object.keys(op.responses).sort()]).toEqual([
+        where,
+        ['200', '400', '401', '404', '414', '415', '429'],
+      ]);
+      expect(op.parameters).toEqual([
+        expect.objectContaining({ name: 'name', in: 'path', required: true }),
+      ]);
+    }
+    for (const [where, op] of operations()) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        expect([where, status, exampleOf(response).length]).toEqual([where, status, 1]);
+      }
+    }
+  });
+
+  it('gives every documented error, the admin ones included, its own true example', () => {
+    checkErrorExamples(document);
+    const adminBodies = new Set(
+      responses(document)
+        .filter(([, path, status]) => path.startsWith(BASE) && Number(status) >= 400)
+        .map(([, , , response]) => JSON.stringify(exampleOf(response)[0])),
+    );
+    expect(adminBodies.size).toBe(6); // 400, 401, 404, 414, 415, 429
+  });
+
+  it('shows as error examples the very bodies the admin routes send', async () => {
+    const examples = document.paths[`${BASE}/{name}/force-open`].post.responses;
+    const send = (name: string, headers: Record<string, string> = {}, payload?: string) =>
+      app.inject({
+        method: 'POST',
+        url: `${BASE}/${name}/force-open`,
+        headers: { authorization: `Bearer ${token}`, ...headers },
+        ...(payload === undefined ? {} : { payload }),
+      });
+    const cases: [string, Promise<{ statusCode: number; json(): any }>][] = [
+      ['401', send('event-api.write', { authorization: '' })],
+      ['400', send('Event-API')],
+      ['404', send('event-api.search')],
+      ['414', send('a'.repeat(101))],
+      ['415', send('event-api.write', { 'content-type': 'text/plain' }, 'x')],
+    ];
+    for (const [status, answer] of cases) {
+      const response = await answer;
+      const withoutRequestId = (body: Record<string, unknown>) => ({ ...body, requestId: '-' });
+      const real = withoutRequestId(response.json());
+      const example = withoutRequestId(exampleOf(examples[status])[0]);
+      expect([status, response.statusCode, real]).toEqual([status, Number(status), example]);
+    }
   });
 });

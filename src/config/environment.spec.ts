@@ -30,10 +30,21 @@ describe('validateEnvironment', () => {
       RATE_LIMIT_MAX: 300,
       RATE_LIMIT_TTL_MS: 60000,
       TRUST_PROXY: 'false',
+      REDIS_URL: '',
+      REDIS_COMMAND_TIMEOUT_MS: 250,
+      READ_CACHE_TTL_MS: 5000,
+      READ_CACHE_STALE_IF_ERROR_MS: 3600000,
+      READ_CACHE_MAX_ENTRIES: 10000,
+      IDEMPOTENCY_TTL_MS: 86400000,
+      EVENT_DELIVERY_WORKER: true,
+      EVENT_DELIVERY_MAX_AGE_MS: 86400000,
+      EVENT_DELIVERY_CONCURRENCY: 4,
+      EVENT_DELIVERY_LOCK_MS: 30000,
       HTTP_HEADERS_TIMEOUT_MS: 10000,
       HTTP_REQUEST_TIMEOUT_MS: 30000,
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 65000,
       LEGACY_SUNSET_AT: '',
+      ADMIN_TOKEN: '',
     });
   });
 
@@ -74,6 +85,8 @@ describe('validateEnvironment', () => {
     ['TRUST_PROXY', 'yes please'],
     ['BODY_LIMIT_BYTES', '10'],
     ['HTTP_HEADERS_TIMEOUT_MS', '5'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['READ_CACHE_TTL_MS', '-1'],
     ['LEGACY_SUNSET_AT', 'next year'],
   ])('stops with one line naming %s=%s', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);
@@ -90,6 +103,48 @@ describe('validateEnvironment', () => {
       }),
     ).toThrow(/CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS must be at least/);
   });
+});
+
+describe('ADMIN_TOKEN', () => {
+  const token = 'f3a9c1d07b2e4856a1c0d9e8f7b6a5c4'; // 32 characters
+
+  it('is optional: unset or empty, the admin routes are off', () => {
+    expect(loadConfig({}).admin.token).toBeUndefined();
+    expect(loadConfig({ ADMIN_TOKEN: '' }).admin.token).toBeUndefined();
+  });
+
+  it('accepts a token of 32 characters or more, hex or base64', () => {
+    expect(loadConfig({ ADMIN_TOKEN: token }).admin.token).toBe(token);
+    const base64 = 'q83vAS+/RWeJq83vASNFZ4mrze8BI0VniavN7wEjRWc=';
+    expect(loadConfig({ ADMIN_TOKEN: base64 }).admin.token).toBe(base64);
+  });
+
+  it('drops surrounding whitespace, such as the newline of a Secret made from a file', () => {
+    expect(loadConfig({ ADMIN_TOKEN: `${token}\n` }).admin.token).toBe(token);
+  });
+
+  it.each([
+    ['too short', token.slice(1), /ADMIN_TOKEN must be at least 32 characters/],
+    ['with a space', `${token} x`, /ADMIN_TOKEN may hold only letters, digits/],
+    ['with a quote', `${token}"`, /ADMIN_TOKEN may hold only letters, digits/],
+    ['too long', 'a'.repeat(513), /ADMIN_TOKEN must be at most 512 characters/],
+  ])(
+    'stops at start-up for a token %s, naming the rule but never showing the value',
+    (_, value, rule) => {
+      let message = '';
+      try {
+        validateEnvironment({ ADMIN_TOKEN: value });
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidEnvironmentError);
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(
+        /^Invalid configuration: ADMIN_TOKEN=\(hidden, \d+ characters\) is invalid/,
+      );
+      expect(message).toMatch(rule);
+      expect(message).not.toContain(value.slice(0, 16));
+    },
+  );
 });
 
 describe('loadConfig', () => {

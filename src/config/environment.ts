@@ -8,7 +8,10 @@ import {
   IsUrl,
   Matches,
   Max,
+  MaxLength,
   Min,
+  MinLength,
+  ValidateIf,
   validateSync,
   type ValidationError,
 } from 'class-validator';
@@ -154,6 +157,67 @@ export class EnvironmentVariables {
   })
   readonly TRUST_PROXY: string = 'false';
 
+  /** Shared state (rate limits, read cache, idempotency keys, queue); empty: process memory. */
+  @IsString()
+  @Matches(/^$|^rediss?:\/\/\S+$/, {
+    message: 'REDIS_URL must be a redis:// or rediss:// URL, or empty',
+  })
+  readonly REDIS_URL: string = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  readonly REDIS_COMMAND_TIMEOUT_MS: number = 250;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  readonly READ_CACHE_TTL_MS: number = 5_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86_400_000)
+  readonly READ_CACHE_STALE_IF_ERROR_MS: number = 3_600_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  readonly READ_CACHE_MAX_ENTRIES: number = 10_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(30 * 86_400_000)
+  readonly IDEMPOTENCY_TTL_MS: number = 86_400_000;
+
+  /** Run the delivery worker for `Prefer: respond-async` creates in this process (needs REDIS_URL). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  readonly EVENT_DELIVERY_WORKER: boolean = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60_000)
+  @Max(30 * 86_400_000)
+  readonly EVENT_DELIVERY_MAX_AGE_MS: number = 86_400_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  readonly EVENT_DELIVERY_CONCURRENCY: number = 4;
+
+  /** How long a worker holds a job without renewing; a dead worker's jobs move on after it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  readonly EVENT_DELIVERY_LOCK_MS: number = 30_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(100)
@@ -178,7 +242,28 @@ export class EnvironmentVariables {
     message: 'LEGACY_SUNSET_AT must be an ISO 8601 date, e.g. 2027-06-30 or 2027-06-30T00:00:00Z',
   })
   readonly LEGACY_SUNSET_AT: string = '';
+
+  /**
+   * The bearer token of the operators' /admin routes; empty: those routes do not exist. A secret:
+   * never logged, and hidden in configuration errors. Surrounding whitespace (a trailing newline
+   * in a Secret created from a file) is dropped.
+   */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @ValidateIf((env: EnvironmentVariables) => env.ADMIN_TOKEN !== '')
+  @IsString()
+  @MinLength(32, {
+    message: 'ADMIN_TOKEN must be at least 32 characters (generate one: openssl rand -hex 32)',
+  })
+  @MaxLength(512, { message: 'ADMIN_TOKEN must be at most 512 characters' })
+  @Matches(/^[A-Za-z0-9\-._~+/]+=*$/, {
+    message:
+      'ADMIN_TOKEN may hold only letters, digits and - . _ ~ + / (then = padding), as a bearer token',
+  })
+  readonly ADMIN_TOKEN: string = '';
 }
+
+/** Variables whose values are secrets: a configuration error names them but never shows them. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
 
 /** Thrown for an invalid environment; its message is meant to be printed as is. */
 export class InvalidEnvironmentError extends Error {
@@ -189,7 +274,11 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
   return errors
     .map((error) => {
       const reasons = Object.values(error.constraints ?? {}).join('; ');
-      return `${error.property}=${JSON.stringify(raw[error.property])} is invalid (${reasons})`;
+      const value = raw[error.property];
+      const shown = SECRET_VARIABLES.has(error.property)
+        ? `(hidden, ${String(value).length} characters)`
+        : JSON.stringify(value);
+      return `${error.property}=${shown} is invalid (${reasons})`;
     })
     .join(', ');
 }

@@ -18,6 +18,31 @@ export interface GatewayConfig {
     readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
     readonly logLevel: LogLevel;
   };
+  readonly redis: {
+    /** Unset: every piece of state lives in process memory (one replica). */
+    readonly url?: string;
+    readonly commandTimeoutMs: number;
+    /** Every key the gateway writes starts with this, so it can share a Redis with others. */
+    readonly keyPrefix: string;
+  };
+  readonly readCache: {
+    /** How long a stored read is served without asking the upstream (0: never). */
+    readonly ttlMs: number;
+    /** How long past that it may still be served when the upstream fails or is refused. */
+    readonly staleIfErrorMs: number;
+    readonly maxEntries: number;
+  };
+  readonly eventDelivery: {
+    /** Whether this process runs the delivery worker (only with REDIS_URL). */
+    readonly worker: boolean;
+    readonly maxAgeMs: number;
+    readonly concurrency: number;
+    readonly lockMs: number;
+  };
+  readonly idempotency: {
+    /** How long an Idempotency-Key is remembered. */
+    readonly ttlMs: number;
+  };
   readonly legacy: {
     /** When the legacy paths stop working (a `Sunset` header), if announced. */
     readonly sunsetAt?: Date;
@@ -52,6 +77,10 @@ export interface GatewayConfig {
     readonly rateLimitTtlMs: number;
     readonly trustProxy: TrustProxy;
   };
+  readonly admin: {
+    /** The bearer token of the /admin routes; unset: those routes do not exist. */
+    readonly token?: string;
+  };
 }
 
 /** A number trusts that many proxy hops in front of the gateway. */
@@ -79,6 +108,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       nodeEnv: e.NODE_ENV,
       logLevel: e.LOG_LEVEL,
+    },
+    redis: {
+      ...(e.REDIS_URL === '' ? {} : { url: e.REDIS_URL }),
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      keyPrefix: 'event-gateway:',
+    },
+    readCache: {
+      ttlMs: e.READ_CACHE_TTL_MS,
+      staleIfErrorMs: e.READ_CACHE_STALE_IF_ERROR_MS,
+      maxEntries: e.READ_CACHE_MAX_ENTRIES,
+    },
+    idempotency: { ttlMs: e.IDEMPOTENCY_TTL_MS },
+    eventDelivery: {
+      worker: e.EVENT_DELIVERY_WORKER,
+      maxAgeMs: e.EVENT_DELIVERY_MAX_AGE_MS,
+      concurrency: e.EVENT_DELIVERY_CONCURRENCY,
+      lockMs: e.EVENT_DELIVERY_LOCK_MS,
     },
     legacy: { sunsetAt: e.LEGACY_SUNSET_AT === '' ? undefined : new Date(e.LEGACY_SUNSET_AT) },
     upstream: {
@@ -116,6 +162,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       rateLimitTtlMs: e.RATE_LIMIT_TTL_MS,
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
+    admin: e.ADMIN_TOKEN === '' ? {} : { token: e.ADMIN_TOKEN },
   };
 }
 

@@ -2,6 +2,7 @@ import { ConfigModule } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
 import nock from 'nock';
 import { CircuitBreakerRegistry, CircuitState } from '../circuit-breaker';
+import { ClockModule } from '../common/clock.module';
 import { requestContext } from '../common/request-context';
 import { loadConfig } from '../config/gateway-config';
 import {
@@ -39,6 +40,7 @@ describe('EventApiClient', () => {
           skipProcessEnv: true,
           load: [() => config],
         }),
+        ClockModule,
         EventApiModule,
       ],
     }).compile();

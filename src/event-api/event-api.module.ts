@@ -1,7 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CircuitBreakerRegistry, monotonicClock, type Clock } from '../circuit-breaker';
+import { CircuitBreakerRegistry, type Clock } from '../circuit-breaker';
 import { CLOCK } from '../common/clock';
 import type { GatewayConfig } from '../config/gateway-config';
 import { createCircuitBreakerRegistry } from './circuit-breakers';
@@ -29,7 +29,6 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
     }),
   ],
   providers: [
-    { provide: CLOCK, useValue: monotonicClock },
     {
       provide: CircuitBreakerRegistry,
       inject: [ConfigService, CLOCK],

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
@@ -9,45 +9,38 @@ import {
 } from '../common/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
 import type { Event } from '../event-api/event-api.models';
-import { ApiCreateEventBody } from './create-event.openapi';
-import { CreateEventDto } from './dto/create-event.dto';
 import { EventDto } from './dto/event.dto';
 import { EventsService } from './events.service';
+import { CacheKeys } from '../read-cache/cache-keys';
+import { ApiCachedRead } from '../read-cache/read-cache.openapi';
+import { ReadCache } from '../read-cache/read-cache.service';
 
 @ApiTags('Events')
 @ApiUpstreamErrorResponses()
 @ApiRateLimitedResponse()
 @Controller('events')
 export class EventsController {
-  constructor(private readonly events: EventsService) {}
+  constructor(
+    private readonly events: EventsService,
+    private readonly cache: ReadCache,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List events' })
-  @ApiOkResponse({ type: [EventDto] })
-  getEvents(): Promise<Event[]> {
-    return this.events.getEvents();
+  @ApiCachedRead({ type: [EventDto] })
+  getEvents(@Res({ passthrough: true }) reply: FastifyReply): Promise<Event[]> {
+    return this.cache.serve(reply, CacheKeys.events(), () => this.events.getEvents());
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get one event (the target of the Location header of POST /events)' })
-  @ApiOkResponse({ type: EventDto })
+  @ApiCachedRead({ type: EventDto })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such event', 'EVENT_NOT_FOUND')
-  getEvent(@Param() { id }: IdParams): Promise<Event> {
-    return this.events.getEvent(id);
-  }
-
-  @Post()
-  @HttpCode(201)
-  @ApiOperation({ summary: 'Create an event', description: 'The gateway assigns the id (a UUID).' })
-  @ApiCreatedResponse({ type: EventDto, description: 'Created; `Location` names the new event' })
-  @ApiCreateEventBody()
-  async createEvent(
-    @Body() body: CreateEventDto,
+  getEvent(
+    @Param() { id }: IdParams,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Event> {
-    const event = await this.events.createEvent(body);
-    void reply.header('location', `/events/${encodeURIComponent(event.id)}`);
-    return event;
+    return this.cache.serve(reply, CacheKeys.event(id), () => this.events.getEvent(id));
   }
 }

@@ -11,6 +11,8 @@ import type { FastifyReply } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
 import { ApiLivenessResponses, ApiReadinessResponses } from './health.openapi';
+import { EventRequestsHealthIndicator } from './event-requests.health';
+import { RedisHealthIndicator } from './redis.health';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
 /** Liveness fails only when the heap is nearly exhausted: a generous limit, never the upstream. */
@@ -25,6 +27,8 @@ export class HealthController {
     private readonly memory: MemoryHealthIndicator,
     private readonly breakers: CircuitBreakerHealthIndicator,
     private readonly lifecycle: ShutdownHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+    private readonly deliveries: EventRequestsHealthIndicator,
   ) {}
 
   @Get('health')
@@ -43,7 +47,7 @@ export class HealthController {
   @ApiOperation({
     summary: 'Readiness probe',
     description:
-      'Lists every circuit breaker. An OPEN or HALF_OPEN breaker makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN breaker makes it fail (503). Fails at once while shutting down.',
+      'Lists every circuit breaker (and Redis, when REDIS_URL is set). An OPEN, FORCED_OPEN or HALF_OPEN breaker, or Redis away, makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN or FORCED_OPEN breaker makes it fail (503). A DISABLED breaker refuses nothing. Fails at once while shutting down.',
   })
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiReadinessResponses()
@@ -51,6 +55,8 @@ export class HealthController {
     return this.run(reply, [
       () => this.lifecycle.check('lifecycle'),
       () => this.breakers.check('circuitBreakers'),
+      ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
+      ...(this.deliveries.configured ? [() => this.deliveries.check('eventDeliveries')] : []),
     ]);
   }
 

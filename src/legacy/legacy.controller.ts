@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
@@ -8,10 +9,16 @@ import {
 } from '../common/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
 import type { Event, User } from '../event-api/event-api.models';
-import { ApiCreateEventBody } from '../events/create-event.openapi';
+import { ApiCreateEventBody } from '../event-creation/create-event.openapi';
 import { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventDto } from '../events/dto/event.dto';
+import { answerCreation } from '../event-creation/creation-answer';
+import { EventCreation } from '../event-creation/event-creation.service';
 import { EventsService } from '../events/events.service';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
+import { CacheKeys } from '../read-cache/cache-keys';
+import { ApiCachedRead } from '../read-cache/read-cache.openapi';
+import { ReadCache } from '../read-cache/read-cache.service';
 import { UserDto } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
 
@@ -27,29 +34,34 @@ export class LegacyController {
   constructor(
     private readonly users: UsersService,
     private readonly events: EventsService,
+    private readonly creation: EventCreation,
+    private readonly cache: ReadCache,
   ) {}
 
   @Get('getUsers')
   @ApiOperation({ summary: 'List users (use GET /users)', deprecated: true })
-  @ApiOkResponse({ type: [UserDto] })
-  getUsers(): Promise<User[]> {
-    return this.users.getUsers();
+  @ApiCachedRead({ type: [UserDto] })
+  getUsers(@Res({ passthrough: true }) reply: FastifyReply): Promise<User[]> {
+    return this.cache.serve(reply, CacheKeys.users(), () => this.users.getUsers());
   }
 
   @Get('getEventsByUserId/:id')
   @ApiOperation({ summary: "List a user's events (use GET /users/{id}/events)", deprecated: true })
-  @ApiOkResponse({ type: [EventDto] })
+  @ApiCachedRead({ type: [EventDto] })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getEventsByUserId(@Param() { id }: IdParams): Promise<Event[]> {
-    return this.users.getUserEvents(id);
+  getEventsByUserId(
+    @Param() { id }: IdParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Event[]> {
+    return this.cache.serve(reply, CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
   }
 
   @Get('getEvents')
   @ApiOperation({ summary: 'List events (use GET /events)', deprecated: true })
-  @ApiOkResponse({ type: [EventDto] })
-  getEvents(): Promise<Event[]> {
-    return this.events.getEvents();
+  @ApiCachedRead({ type: [EventDto] })
+  getEvents(@Res({ passthrough: true }) reply: FastifyReply): Promise<Event[]> {
+    return this.cache.serve(reply, CacheKeys.events(), () => this.events.getEvents());
   }
 
   @Post('addEvent')
@@ -57,7 +69,17 @@ export class LegacyController {
   @ApiOperation({ summary: 'Create an event (use POST /events)', deprecated: true })
   @ApiOkResponse({ type: EventDto })
   @ApiCreateEventBody()
-  addEvent(@Body() body: CreateEventDto): Promise<Event> {
-    return this.events.createEvent(body);
+  async addEvent(
+    @Body() body: CreateEventDto,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    // Shares the key scope of POST /events; answers in the original system's convention.
+    const creation = await this.creation.create({
+      input: body,
+      idempotencyKey: parseIdempotencyKey(idempotencyKey),
+      respondAsync: false,
+    });
+    return answerCreation(reply, creation, 'legacy');
   }
 }

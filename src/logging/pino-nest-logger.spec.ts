@@ -59,4 +59,26 @@ describe('PinoNestLogger', () => {
     expect(lines[1]).toMatchObject({ level: 50, context: 'Exceptions', msg: 'no stack' });
     expect(lines[1]).not.toHaveProperty('stack');
   });
+
+  it('writes a plain object with a msg as fields of the line; its context and correlation id win', () => {
+    const { lines, logger } = capture('info');
+    requestContext.run({ correlationId: 'req-3' }, () =>
+      logger.warn(
+        { msg: 'Circuit breaker reset', breaker: 'event-api.write', correlationId: 'spoofed' },
+        'Admin',
+      ),
+    );
+    logger.log({ note: 'no msg field' }, 'Admin');
+    expect(lines[0]).toEqual({
+      level: 40,
+      time: expect.any(Number),
+      pid: expect.any(Number),
+      hostname: expect.any(String),
+      context: 'Admin',
+      correlationId: 'req-3',
+      breaker: 'event-api.write',
+      msg: 'Circuit breaker reset',
+    });
+    expect(lines[1]).toMatchObject({ msg: '{"note":"no msg field"}' });
+  });
 });

@@ -12,9 +12,25 @@ const BOOT_CONTEXTS: ReadonlySet<string> = new Set([
   'NestApplication',
 ]);
 
+/** A message given as fields plus its text: `logger.warn({ msg: 'Breaker reset', breaker })`. */
+export interface StructuredMessage {
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+function isStructured(message: unknown): message is StructuredMessage {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    Object.getPrototypeOf(message) === Object.prototype &&
+    typeof (message as { msg?: unknown }).msg === 'string'
+  );
+}
+
 /**
  * Nest's logger, writing through pino. Every line written while serving a request carries its
- * `correlationId`; nothing is formatted for a level that is off.
+ * `correlationId`; nothing is formatted for a level that is off. A plain object with a string
+ * `msg` is written as fields of the line (anything else that is not a string is JSON text).
  */
 @Injectable()
 export class PinoNestLogger implements LoggerService {
@@ -59,6 +75,10 @@ export class PinoNestLogger implements LoggerService {
     if (message instanceof Error) {
       fields.err = message;
       this.pino[level](fields, message.message);
+    } else if (isStructured(message)) {
+      // Its fields go on the line (an audit record, say); context and correlation id win.
+      const { msg, ...own } = message;
+      this.pino[level]({ ...own, ...fields }, msg);
     } else {
       this.pino[level](fields, typeof message === 'string' ? message : JSON.stringify(message));
     }

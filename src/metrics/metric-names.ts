@@ -6,6 +6,12 @@ export const METRICS = {
   circuitBreakerState: 'circuit_breaker_state',
   circuitBreakerTransitions: 'circuit_breaker_transitions_total',
   circuitBreakerRejections: 'circuit_breaker_rejections_total',
+  readCacheRequests: 'read_cache_requests_total',
+  readCacheStoreErrors: 'read_cache_store_errors_total',
+  redisUp: 'redis_up',
+  eventDeliveryAttempts: 'event_delivery_attempts_total',
+  eventDeliveryJobs: 'event_delivery_jobs',
+  eventDeliveryOldestPending: 'event_delivery_oldest_pending_seconds',
 } as const;
 
 /** `circuit_breaker_state` values. */

@@ -9,6 +9,8 @@ import { EventApiModule } from '../event-api/event-api.module';
 import { HttpMetricsHook } from './http-metrics.hook';
 import { MetricsController } from './metrics.controller';
 import { METRICS } from './metric-names';
+import { EventDeliveryMetrics } from './event-delivery-metrics';
+import { SharedStateMetrics } from './shared-state-metrics';
 import { UpstreamMetrics } from './upstream-metrics';
 
 /** Buckets around the upstream's real latencies (500 ms event fetches, 3 s timeout). */
@@ -57,7 +59,19 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5,
       help: 'Calls rejected by a circuit breaker without contacting the upstream',
       labelNames: ['name'],
     }),
+    makeCounterProvider({
+      name: METRICS.readCacheRequests,
+      help: 'Cached reads by outcome: hit (fresh), stale (served while the upstream failed), miss',
+      labelNames: ['outcome'],
+    }),
+    makeCounterProvider({
+      name: METRICS.readCacheStoreErrors,
+      help: 'Read-cache store operations that failed (get, set, delete) or entries that did not parse',
+      labelNames: ['operation'],
+    }),
     UpstreamMetrics,
+    SharedStateMetrics,
+    EventDeliveryMetrics,
     HttpMetricsHook,
   ],
 })

@@ -14,6 +14,8 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     tracker: string,
     throttlerName: string,
   ): string {
-    return `${throttlerName}:${tracker}`;
+    // The tracker is the client's address, which a trusted proxy's X-Forwarded-For supplies:
+    // encoded, it can never be more than a name in the storage's key space.
+    return `${throttlerName}:${encodeURIComponent(tracker)}`;
   }
 }

@@ -4,22 +4,32 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { GatewayConfig } from '../config/gateway-config';
 import { ClientThrottlerGuard } from './client-throttler.guard';
+import { REDIS } from '../redis/redis.module';
+import type { RedisConnection } from '../redis/redis-connection';
 import { InMemoryThrottlerStorage } from './in-memory-throttler.storage';
+import { FallbackThrottlerStorage, RedisThrottlerStorage } from './redis-throttler.storage';
 
 /**
  * Rate limiting: RATE_LIMIT_MAX requests per RATE_LIMIT_TTL_MS per client address, over the whole
- * API (probes and /metrics opt out with @SkipThrottle), answered 429 with Retry-After.
+ * API (probes and /metrics opt out with @SkipThrottle), answered 429 with Retry-After. Counted in
+ * Redis (one limit for every replica) when REDIS_URL is set, in process memory otherwise.
  */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<GatewayConfig, true>) => {
+      inject: [ConfigService, REDIS],
+      useFactory: (config: ConfigService<GatewayConfig, true>, redis: RedisConnection | null) => {
         const security = config.get('security', { infer: true });
+        const memory = new InMemoryThrottlerStorage();
         return {
           throttlers: [{ ttl: security.rateLimitTtlMs, limit: security.rateLimitMax }],
           errorMessage: 'Too many requests: retry after the number of seconds in Retry-After',
-          storage: new InMemoryThrottlerStorage(),
+          storage: redis
+            ? new FallbackThrottlerStorage(
+                new RedisThrottlerStorage(redis, config.get('redis.keyPrefix', { infer: true })),
+                memory,
+              )
+            : memory,
         };
       },
     }),

@@ -32,5 +32,5 @@ export function configureApp(app: NestFastifyApplication, config: GatewayConfig)
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter({ bodyLimitBytes: config.security.bodyLimitBytes }));
-  setupOpenApi(app);
+  setupOpenApi(app, { adminRoutes: config.admin.token !== undefined });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { ApiError } from '../common/errors/api-error';
+import { takesNoBody } from '../common/no-request-body';
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 /** Methods whose requests carry a body here (only POST is routed; the rest get 405). */
@@ -22,14 +23,21 @@ const badJson = (code: 'MALFORMED_JSON' | 'FORBIDDEN_KEY', message: string) =>
 
 /**
  * JSON is the only body this API takes. A request that may carry a body must say
- * `Content-Type: application/json` (else 415, before any byte of the body is read), and the body
+ * `Content-Type: application/json` (else 415, before any byte of the body is read; a route marked
+ * `@NoRequestBody()` may also be sent none, or an empty one), and the body
  * is parsed with clear answers: not JSON, empty, or carrying a key that could poison prototypes
  * (`__proto__`, `constructor.prototype`) are three different 400s.
  */
 export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
+    // A path that does not exist is 404 (or 405) whatever its content type.
+    if (request.routeOptions.url === undefined) {
+      done();
+      return;
+    }
     const contentType = request.headers['content-type'];
-    const needsJson = BODY_METHODS.has(request.method) || contentType !== undefined;
+    const needsJson =
+      (BODY_METHODS.has(request.method) && !takesNoBody(request)) || contentType !== undefined;
     if (request.method !== 'GET' && needsJson && !JSON_MEDIA_TYPE.test(contentType ?? '')) {
       done(unsupportedMediaType());
       return;
@@ -40,9 +48,13 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'string' },
-    (_request, body, done) => {
+    (incoming, body, done) => {
       const text = body as string;
       if (text.trim() === '') {
+        if (takesNoBody(incoming)) {
+          done(null, undefined);
+          return;
+        }
         done(badJson('MALFORMED_JSON', 'The body is empty: send a JSON object'), undefined);
         return;
       }

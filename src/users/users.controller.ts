@@ -1,5 +1,6 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
@@ -9,6 +10,9 @@ import {
 import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
 import type { Event, User } from '../event-api/event-api.models';
 import { EventDto } from '../events/dto/event.dto';
+import { CacheKeys } from '../read-cache/cache-keys';
+import { ApiCachedRead } from '../read-cache/read-cache.openapi';
+import { ReadCache } from '../read-cache/read-cache.service';
 import { UserDto } from './dto/user.dto';
 import { UsersService } from './users.service';
 
@@ -17,22 +21,28 @@ import { UsersService } from './users.service';
 @ApiRateLimitedResponse()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly cache: ReadCache,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List users' })
-  @ApiOkResponse({ type: [UserDto] })
-  getUsers(): Promise<User[]> {
-    return this.users.getUsers();
+  @ApiCachedRead({ type: [UserDto] })
+  getUsers(@Res({ passthrough: true }) reply: FastifyReply): Promise<User[]> {
+    return this.cache.serve(reply, CacheKeys.users(), () => this.users.getUsers());
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get one user' })
-  @ApiOkResponse({ type: UserDto })
+  @ApiCachedRead({ type: UserDto })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getUser(@Param() { id }: IdParams): Promise<User> {
-    return this.users.getUser(id);
+  getUser(
+    @Param() { id }: IdParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<User> {
+    return this.cache.serve(reply, CacheKeys.user(id), () => this.users.getUser(id));
   }
 
   @Get(':id/events')
@@ -41,10 +51,13 @@ export class UsersController {
     description:
       'Fetches the events concurrently (each distinct id once, bounded by UPSTREAM_MAX_CONCURRENCY), in the order the user lists them. Ids the upstream no longer knows are left out.',
   })
-  @ApiOkResponse({ type: [EventDto] })
+  @ApiCachedRead({ type: [EventDto] })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getUserEvents(@Param() { id }: IdParams): Promise<Event[]> {
-    return this.users.getUserEvents(id);
+  getUserEvents(
+    @Param() { id }: IdParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Event[]> {
+    return this.cache.serve(reply, CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
   }
 }

@@ -145,4 +145,36 @@ describe('Swagger UI in Chromium', () => {
     },
     60_000,
   );
+
+  it('with ADMIN_TOKEN, authorizes with the bearer token and lists the breakers with "Try it out"', async () => {
+    const token = 'c0ffee'.repeat(8);
+    const admin = await createTestApp({ ADMIN_TOKEN: token });
+    try {
+      await admin.listen(0, '127.0.0.1');
+      const { page, problems } = await open(browser, `${await admin.getUrl()}/docs`);
+      const list = page.locator('#operations-Admin-AdminController_list');
+      await list.waitFor({ timeout: 15_000 });
+
+      await page.locator('.scheme-container .authorize').click();
+      const dialog = page.locator('.modal-ux');
+      await dialog.locator('input').fill(token);
+      await dialog.locator('.auth-btn-wrapper .authorize').click();
+      await dialog.locator('.auth-btn-wrapper .btn-done').click();
+
+      await list.locator('.opblock-summary').click();
+      await list.getByRole('button', { name: 'Try it out' }).click();
+      await list.getByRole('button', { name: 'Execute' }).click();
+      const status = list.locator('.live-responses-table tbody .response-col_status').first();
+      await status.waitFor({ timeout: 15_000 });
+      expect((await status.textContent())?.trim()).toBe('200');
+      expect(await list.locator('.live-responses-table').textContent()).toContain(
+        'event-api.write',
+      );
+      expect(problems.violations).toEqual([]);
+      expect(problems.failedRequests).toEqual([]);
+      await page.close();
+    } finally {
+      await admin.close();
+    }
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
 import type { Clock } from '../../src/circuit-breaker';
 import { FakeClock } from '../../src/circuit-breaker/testing/fake-clock';
-import { CLOCK } from '../../src/common/clock';
+import { CLOCK, WALL_CLOCK } from '../../src/common/clock';
 import { loadConfig } from '../../src/config/gateway-config';
 import { LOG_DESTINATION } from '../../src/logging/pino-logger';
 import { PinoNestLogger } from '../../src/logging/pino-nest-logger';
@@ -13,14 +13,17 @@ import { createFastifyAdapter } from '../../src/server/fastify-adapter';
 import { UPSTREAM } from '../../src/testing/upstream-url';
 
 /**
- * Settings every e2e app starts from: the nock-stubbed upstream, no pause before a retry and no
- * drain delay on close (the shutdown test sets one).
+ * Settings every e2e app starts from: the nock-stubbed upstream, no pause before a retry, no
+ * drain delay on close (the shutdown test sets one), and the read cache off, so that every read
+ * reaches the (stubbed) upstream unless a test turns the cache on to test it.
  */
 const TEST_ENV = {
   NODE_ENV: 'test',
   EVENT_API_BASE_URL: UPSTREAM,
   UPSTREAM_RETRY_DELAY_MS: '0',
   SHUTDOWN_DRAIN_MS: '0',
+  READ_CACHE_TTL_MS: '0',
+  READ_CACHE_STALE_IF_ERROR_MS: '0',
 };
 
 export interface TestAppOptions {
@@ -28,6 +31,8 @@ export interface TestAppOptions {
   readonly logs?: Writable;
   /** The clock the circuit breakers measure time with (a `FakeClock` to step through waits). */
   readonly clock?: Clock;
+  /** The wall clock of the read cache (when entries were stored): a `FakeClock` ages them. */
+  readonly wallClock?: Clock;
   /** Replaces providers, e.g. to make a service fail in a way the upstream cannot. */
   readonly override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -46,6 +51,7 @@ export async function createTestApp(
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
   if (options.logs) builder = builder.overrideProvider(LOG_DESTINATION).useValue(options.logs);
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
+  if (options.wallClock) builder = builder.overrideProvider(WALL_CLOCK).useValue(options.wallClock);
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(

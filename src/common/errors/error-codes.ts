@@ -15,6 +15,11 @@ export const ERROR_CODES = {
   URI_TOO_LONG: 'A path parameter is too long',
   UNSUPPORTED_MEDIA_TYPE: 'The body is not application/json',
   UNKNOWN_USER: 'The userId in the body names no existing user',
+  INVALID_IDEMPOTENCY_KEY: 'Idempotency-Key is not 1 to 255 printable ASCII characters',
+  IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was first used with a different body',
+  IDEMPOTENCY_REQUEST_IN_FLIGHT: 'The first request with this Idempotency-Key is still in flight',
+  EVENT_REQUEST_NOT_FOUND: 'No accepted create request with this id',
+  STATE_UNAVAILABLE: 'Shared state (Redis) is unavailable: retry shortly',
   RATE_LIMITED: 'Too many requests from this client (see Retry-After)',
   INTERNAL_ERROR: 'An unexpected error; details are only in the log',
   UPSTREAM_BAD_STATUS: 'The Event API answered with a status the gateway cannot use (5xx, 3xx)',
@@ -23,6 +28,8 @@ export const ERROR_CODES = {
   UPSTREAM_MALFORMED_RESPONSE: 'The Event API answered with a body of the wrong shape',
   UPSTREAM_TIMEOUT: 'The Event API did not answer in time',
   CIRCUIT_OPEN: 'A circuit breaker refused the call without contacting the Event API',
+  UNAUTHORIZED: 'The admin routes need a valid token (Authorization: Bearer <ADMIN_TOKEN>)',
+  BREAKER_NOT_FOUND: 'No circuit breaker with this name',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -30,6 +37,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** The code of an error that carries only an HTTP status (from Nest, Fastify or a guard). */
 export const DEFAULT_CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
   404: 'ROUTE_NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   413: 'PAYLOAD_TOO_LARGE',

@@ -13,22 +13,32 @@ const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
 type Headers = Record<string, { description: string; schema: Record<string, unknown> }>;
 
 /**
- * A documented error answer whose example is the body the gateway really sends for `cause`,
- * computed by the same mapping that answers requests: examples cannot drift from the code.
+ * A documented error answer whose example is the body the gateway really sends for `cause` (or one
+ * example per cause, all of one status), computed by the same mapping that answers requests:
+ * examples cannot drift from the code.
  */
 export function ApiErrorResponse(
   description: string,
   cause: unknown,
   options: { type?: Type<unknown>; headers?: Headers } = {},
 ): MethodDecorator & ClassDecorator {
-  const { status, body } = toErrorResponse(cause, EXAMPLE_REQUEST_ID, {
-    bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
-  });
+  const causes = Array.isArray(cause) ? cause : [cause];
+  const answers = causes.map((one) =>
+    toErrorResponse(one, EXAMPLE_REQUEST_ID, { bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES }),
+  );
+  const examples =
+    answers.length === 1
+      ? { example: answers[0].body }
+      : {
+          examples: Object.fromEntries(
+            answers.map(({ body }) => [body.code, { summary: body.code, value: body }]),
+          ),
+        };
   return ApiResponse({
-    status,
+    status: answers[0].status,
     description,
     type: options.type ?? ErrorResponseDto,
-    example: body,
+    ...examples,
     ...(options.headers ? { headers: options.headers } : {}),
   });
 }

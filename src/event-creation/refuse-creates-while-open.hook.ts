@@ -3,6 +3,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { toErrorResponse } from '../common/errors/error-response';
 import { EventApiClient } from '../event-api/event-api.client';
+import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/idempotency-key';
+import { prefersRespondAsync } from './creation-answer';
+import { EventCreation } from './event-creation.service';
 
 /** The routes that create an event (the resource path and its legacy alias). */
 export const CREATE_ROUTES: ReadonlySet<string> = new Set(['/events', '/addEvent']);
@@ -18,12 +21,22 @@ export class RefuseCreatesWhileOpenHook implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly eventApi: EventApiClient,
+    private readonly creation: EventCreation,
   ) {}
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, reply, done) => {
       if (request.method !== 'POST' || !CREATE_ROUTES.has(request.routeOptions.url ?? '')) {
+        done();
+        return;
+      }
+      // A create that may not need a write now is left to the create path: a repeated
+      // Idempotency-Key may replay a stored outcome, and an async create is only queued.
+      if (
+        request.headers[IDEMPOTENCY_KEY_HEADER] !== undefined ||
+        (this.creation.canRespondAsync && prefersRespondAsync(request.headers.prefer))
+      ) {
         done();
         return;
       }

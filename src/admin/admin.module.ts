@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { EventApiModule } from '../event-api/event-api.module';
+import { AdminController } from './admin.controller';
+import { AdminTokenGuard } from './admin-token.guard';
+import { CircuitBreakerAdmin } from './circuit-breaker-admin.service';
+
+/**
+ * Operators' breaker controls under /admin. `AppModule.forRoot` imports it only when ADMIN_TOKEN
+ * is set: without a token the routes do not exist (404) and are not in the OpenAPI document.
+ */
+@Module({
+  imports: [EventApiModule],
+  controllers: [AdminController],
+  providers: [AdminTokenGuard, CircuitBreakerAdmin],
+})
+export class AdminModule {}

@@ -1,0 +1,71 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { ApiError, type Problem } from '../common/errors/api-error';
+import {
+  ApiErrorResponse,
+  ApiJsonBodyResponses,
+} from '../common/openapi/api-error-responses.decorator';
+import { EventRequestDto } from '../event-requests/dto/event-request.dto';
+
+const clientError = (status: number, code: Problem['code'], message: string) =>
+  new ApiError({ status, code, message, log: 'none' });
+
+/** What both create routes (POST /events and its legacy alias) document about their request. */
+export function ApiCreateEventBody(): MethodDecorator {
+  return applyDecorators(
+    ApiHeader({
+      name: 'Content-Type',
+      required: true,
+      schema: { type: 'string', enum: ['application/json'] },
+    }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        '1 to 255 printable ASCII characters (else 400 INVALID_IDEMPOTENCY_KEY), remembered for IDEMPOTENCY_TTL_MS and shared by POST /events and POST /addEvent. The same key with the same body answers the first outcome again (`Idempotent-Replayed: true`) without a new upstream call; after a failure whose effect upstream was unknown, the retry asks the upstream for the event first and never stores it twice.',
+      schema: { type: 'string', example: '8e03978e-40d5-43e8-bc93-6894a57f9324' },
+    }),
+    ApiJsonBodyResponses(),
+    ApiErrorResponse(
+      'The userId names no existing user, or the Idempotency-Key was first used with a different body',
+      [
+        clientError(422, 'UNKNOWN_USER', 'User "42" does not exist'),
+        clientError(
+          422,
+          'IDEMPOTENCY_KEY_REUSED',
+          'This Idempotency-Key was first used with a different body',
+        ),
+      ],
+    ),
+    ApiErrorResponse(
+      'The first request with this Idempotency-Key is still in flight: retry after `Retry-After`',
+      new ApiError({
+        status: 409,
+        code: 'IDEMPOTENCY_REQUEST_IN_FLIGHT',
+        message: 'A request with this Idempotency-Key is still being processed: retry shortly',
+        headers: { 'retry-after': '1' },
+        log: 'none',
+      }),
+    ),
+  );
+}
+
+/** The 202 of `Prefer: respond-async`. */
+export function ApiAcceptedCreate(): MethodDecorator {
+  return ApiResponse({
+    status: 202,
+    description:
+      'Accepted for delivery (`Prefer: respond-async` with REDIS_URL set): queued durably, delivered upstream exactly once by a worker; `Location` is where it stands.',
+    type: EventRequestDto,
+    headers: {
+      Location: {
+        description: 'GET it to see where the create stands',
+        schema: { type: 'string', example: '/event-requests/5b2f0a1e-9c1d-4f7e-8a51-2d9d3c6f1e42' },
+      },
+      'Preference-Applied': {
+        description: 'respond-async',
+        schema: { type: 'string', example: 'respond-async' },
+      },
+    },
+  });
+}

@@ -1,0 +1,44 @@
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiRateLimitedResponse } from '../common/openapi/api-error-responses.decorator';
+import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
+import { CreateEventDto } from '../events/dto/create-event.dto';
+import { EventDto } from '../events/dto/event.dto';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
+import { ApiAcceptedCreate, ApiCreateEventBody } from './create-event.openapi';
+import { answerCreation, prefersRespondAsync } from './creation-answer';
+import { EventCreation } from './event-creation.service';
+
+@ApiTags('Events')
+@ApiUpstreamErrorResponses()
+@ApiRateLimitedResponse()
+@Controller('events')
+export class EventCreationController {
+  constructor(private readonly creation: EventCreation) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Create an event',
+    description:
+      'The gateway assigns the id (a UUID). With `Idempotency-Key`, a retry gets the first outcome again and the event is never stored twice. ' +
+      'With `Prefer: respond-async` (and REDIS_URL set), the create is accepted on a durable queue and answered 202 at once, even while the Event API is down; without REDIS_URL the preference is not applied (201, no Preference-Applied).',
+  })
+  @ApiCreatedResponse({ type: EventDto, description: 'Created; `Location` names the new event' })
+  @ApiAcceptedCreate()
+  @ApiCreateEventBody()
+  async createEvent(
+    @Body() body: CreateEventDto,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const creation = await this.creation.create({
+      input: body,
+      idempotencyKey: parseIdempotencyKey(idempotencyKey),
+      respondAsync: prefersRespondAsync(prefer),
+    });
+    return answerCreation(reply, creation, 'resource');
+  }
+}

@@ -1,0 +1,95 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Job, Queue } from 'bullmq';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Clock } from '../circuit-breaker';
+import { WALL_CLOCK } from '../common/clock';
+import type { GatewayConfig } from '../config/gateway-config';
+import type { Event } from '../event-api/event-api.models';
+import type { RedisConnection } from '../redis/redis-connection';
+import { REDIS } from '../redis/redis.module';
+import {
+  DELIVER_EVENT_JOB,
+  EVENT_DELIVERY_QUEUE,
+  type DeliveryJobData,
+  type EventRequestView,
+} from './event-request.model';
+
+/** A request id that follows an event id: the same event is never queued twice. */
+function requestIdFor(eventId: string): string {
+  const hex = createHash('sha256').update(`event-request:${eventId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Accepted creates on a durable queue (BullMQ on the shared Redis): queued now, delivered by a
+ * worker of any replica, queryable from any replica.
+ */
+@Injectable()
+export class EventDeliveries {
+  private readonly keepDeliveredSeconds: number;
+
+  constructor(
+    @InjectQueue(EVENT_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJobData>,
+    @Inject(REDIS) private readonly redis: RedisConnection,
+    @Inject(WALL_CLOCK) private readonly clock: Clock,
+    config: ConfigService<GatewayConfig, true>,
+  ) {
+    this.keepDeliveredSeconds = Math.ceil(config.get('idempotency.ttlMs', { infer: true }) / 1000);
+    // Connection errors are the Redis connection's to report (once per outage); without a
+    // listener BullMQ would print each one.
+    queue.on('error', () => undefined);
+  }
+
+  /** Whether a create can be queued now (Redis answers). */
+  get available(): boolean {
+    return this.redis.available;
+  }
+
+  /**
+   * Queues `event` for delivery. With `eventIdForRequest` (a key's event id), the request id is
+   * derived from it, so queueing the same keyed create again returns the request already queued.
+   */
+  async enqueue(event: Event, eventIdForRequest?: string): Promise<EventRequestView> {
+    const requestId = eventIdForRequest ? requestIdFor(eventIdForRequest) : randomUUID();
+    const data: DeliveryJobData = {
+      requestId,
+      event,
+      createdAt: new Date(this.clock.now()).toISOString(),
+    };
+    const job = await this.queue.add(DELIVER_EVENT_JOB, data, {
+      jobId: requestId,
+      // Retried with the worker's backoff until delivered, refused or too old (see the worker).
+      attempts: 1_000_000,
+      backoff: { type: 'delivery' },
+      removeOnComplete: { age: this.keepDeliveredSeconds },
+      removeOnFail: { age: 7 * this.keepDeliveredSeconds },
+    });
+    // A duplicate id returns the stored job, whose data may be older than `data`: read it back.
+    return (await this.find(job.id ?? requestId)) ?? this.view(job, 'pending');
+  }
+
+  /** Where an accepted create stands, or undefined if there is none with this id. */
+  async find(requestId: string): Promise<EventRequestView | undefined> {
+    const job = await this.queue.getJob(requestId);
+    if (!job) return undefined;
+    const state = await job.getState();
+    const status = state === 'completed' ? 'delivered' : state === 'failed' ? 'failed' : 'pending';
+    return this.view(job, status);
+  }
+
+  private view(job: Job<DeliveryJobData>, status: EventRequestView['status']): EventRequestView {
+    return {
+      id: job.data.requestId,
+      status,
+      eventId: job.data.event.id,
+      attempts: job.attemptsMade,
+      ...(status !== 'delivered' && job.failedReason ? { lastError: job.failedReason } : {}),
+      createdAt: job.data.createdAt,
+      ...(status === 'delivered' && job.finishedOn
+        ? { deliveredAt: new Date(job.finishedOn).toISOString() }
+        : {}),
+    };
+  }
+}

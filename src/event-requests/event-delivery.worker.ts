@@ -1,0 +1,161 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Emitter, type Clock } from '../circuit-breaker';
+import { WALL_CLOCK } from '../common/clock';
+import { ApiError } from '../common/errors/api-error';
+import type { GatewayConfig } from '../config/gateway-config';
+import { EventApiClient } from '../event-api/event-api.client';
+import { UpstreamCircuitOpenError } from '../event-api/event-api.errors';
+import { EventsService } from '../events/events.service';
+import type { RedisConnection } from '../redis/redis-connection';
+import { reconnectDelayMs } from '../redis/redis-connection';
+import { REDIS } from '../redis/redis.module';
+import { EVENT_DELIVERY_QUEUE, type DeliveryJobData } from './event-request.model';
+
+/** How one delivery attempt ended, for metrics. */
+export type DeliveryOutcome =
+  'delivered' | 'already_delivered' | 'postponed' | 'retry' | 'refused' | 'expired';
+
+/** Where the worker reports its attempts; metrics subscribe. */
+@Injectable()
+export class DeliveryEvents extends Emitter<DeliveryOutcome> {}
+
+/** How long a shutdown waits for jobs in hand. */
+const GRACEFUL_CLOSE_MS = 5000;
+
+/** Pause before retry n (1, 2, …): 1 s doubling to at most 60 s, each at 50–100% (jitter). */
+export function deliveryBackoffMs(
+  attemptsMade: number,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 60_000);
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+/**
+ * Delivers accepted creates upstream, in this process unless EVENT_DELIVERY_WORKER=false (a
+ * separate Deployment can run the workers). Never sends while the write breaker refuses writes: the
+ * job waits for the breaker's retry-after without using an attempt. Retries with backoff and
+ * jitter until delivered, refused for good (the user does not exist), or older than
+ * EVENT_DELIVERY_MAX_AGE_MS. Exactly once, across crashes: once a send may have started, every
+ * later run asks the upstream whether the event exists before sending it again.
+ */
+@Injectable()
+export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('EventDelivery');
+  private worker?: Worker<DeliveryJobData>;
+
+  constructor(
+    private readonly config: ConfigService<GatewayConfig, true>,
+    @Inject(REDIS) private readonly redis: RedisConnection,
+    private readonly events: EventsService,
+    private readonly eventApi: EventApiClient,
+    private readonly outcomes: DeliveryEvents,
+    @Inject(WALL_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const settings = this.config.get('eventDelivery', { infer: true });
+    if (!settings.worker) return;
+    const url = this.config.get('redis.url', { infer: true });
+    if (url === undefined) return;
+    this.worker = new Worker<DeliveryJobData>(
+      EVENT_DELIVERY_QUEUE,
+      (job, token) => this.deliver(job, token),
+      {
+        // Its own blocking connections (BullMQ workers need them), from the same URL; back soon
+        // after Redis is (BullMQ's default waits up to 20 s between attempts).
+        connection: { url, retryStrategy: reconnectDelayMs },
+        prefix: `${this.config.get('redis.keyPrefix', { infer: true })}queue`,
+        concurrency: settings.concurrency,
+        lockDuration: settings.lockMs,
+        stalledInterval: settings.lockMs,
+        // A job whose worker died is taken over, however many times that happens: it is never
+        // failed for it (delivery is idempotent).
+        maxStalledCount: 1_000_000,
+        // An idle worker waits for jobs in blocking calls of at most a second: a graceful close
+        // (which waits for the pending one) is quick.
+        drainDelay: 1,
+        settings: { backoffStrategy: (attemptsMade: number) => deliveryBackoffMs(attemptsMade) },
+      },
+    );
+    this.worker.on('error', (error) => this.logger.debug(`Worker: ${error.message}`));
+    this.worker.on('failed', (job, error) => {
+      if (job && error instanceof UnrecoverableError) {
+        this.logger.warn(`Create ${job.id ?? '?'} failed for good: ${error.message}`);
+      }
+    });
+  }
+
+  /**
+   * Stops taking jobs when shutdown starts; jobs in hand finish. While Redis is away a graceful
+   * close would wait for it forever: the worker then leaves at once, and its jobs are taken over
+   * (as stalled) by a worker of another replica.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    if (!this.redis.up) {
+      await worker.close(true);
+      return;
+    }
+    // Jobs in hand get a few seconds to finish; past that the worker is left to close by itself
+    // (a job it still holds is taken over by another worker once its lock expires).
+    await Promise.race([worker.close(), sleep(GRACEFUL_CLOSE_MS, undefined, { ref: false })]);
+  }
+
+  private async deliver(
+    job: Job<DeliveryJobData>,
+    token?: string,
+  ): Promise<{ deliveredAt: string }> {
+    const { event, createdAt } = job.data;
+    const now = this.clock.now();
+    const maxAgeMs = this.config.get('eventDelivery.maxAgeMs', { infer: true });
+    if (now - Date.parse(createdAt) > maxAgeMs) {
+      this.outcomes.emit('expired');
+      throw new UnrecoverableError(`Not delivered within ${maxAgeMs} ms: given up`);
+    }
+    const refusal = this.eventApi.writeRefusal();
+    if (refusal) return this.postpone(job, token, refusal.retryAfterMs);
+    const mayExist = job.data.sendStartedAt !== undefined;
+    if (!mayExist) {
+      await job.updateData({ ...job.data, sendStartedAt: new Date(now).toISOString() });
+    }
+    let sent: boolean;
+    try {
+      ({ sent } = await this.events.store(event, { mayExist }));
+    } catch (error) {
+      if (error instanceof UpstreamCircuitOpenError) {
+        return this.postpone(job, token, error.retryAfterMs);
+      }
+      if (error instanceof ApiError && error.toProblem().code === 'UNKNOWN_USER') {
+        this.outcomes.emit('refused');
+        throw new UnrecoverableError(`Refused: user "${event.userId}" does not exist`);
+      }
+      this.outcomes.emit('retry');
+      throw error;
+    }
+    this.outcomes.emit(sent ? 'delivered' : 'already_delivered');
+    return { deliveredAt: new Date(this.clock.now()).toISOString() };
+  }
+
+  /** Waits for the breaker's retry-after without using an attempt: nothing was sent. */
+  private async postpone(
+    job: Job<DeliveryJobData>,
+    token: string | undefined,
+    retryAfterMs: number,
+  ): Promise<never> {
+    this.outcomes.emit('postponed');
+    await job.moveToDelayed(Date.now() + Math.max(1000, retryAfterMs), token);
+    throw new DelayedError();
+  }
+}

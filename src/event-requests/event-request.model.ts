@@ -1,0 +1,29 @@
+import type { Event } from '../event-api/event-api.models';
+
+/** The queue of accepted creates. */
+export const EVENT_DELIVERY_QUEUE = 'event-deliveries';
+export const DELIVER_EVENT_JOB = 'deliver-event';
+
+/** What a queued create carries. */
+export interface DeliveryJobData {
+  readonly requestId: string;
+  readonly event: Event;
+  /** When the create was accepted (ISO 8601). */
+  readonly createdAt: string;
+  /**
+   * Set just before the event is first sent: a run that finds it set (a retry, or a worker taking
+   * over from one that died) asks the upstream whether the event exists before sending again.
+   */
+  readonly sendStartedAt?: string;
+}
+
+/** `GET /event-requests/{id}`: where an accepted create stands. */
+export interface EventRequestView {
+  readonly id: string;
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly eventId: string;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly createdAt: string;
+  readonly deliveredAt?: string;
+}

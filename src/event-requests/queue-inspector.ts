@@ -1,0 +1,38 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { EVENT_DELIVERY_QUEUE, type DeliveryJobData } from './event-request.model';
+
+/** Counts of the delivery queue and the age of its oldest pending create. */
+export interface QueueState {
+  readonly waiting: number;
+  readonly delayed: number;
+  readonly active: number;
+  readonly failed: number;
+  readonly oldestPendingSeconds: number;
+}
+
+/** Reads the delivery queue's state, for readiness and metrics. */
+@Injectable()
+export class QueueInspector {
+  constructor(@InjectQueue(EVENT_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJobData>) {}
+
+  async state(now = Date.now()): Promise<QueueState> {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+    // The oldest pending create is at the head of the waiting list, in hand, or delayed: look at
+    // a bounded number of each.
+    const pending = [
+      ...(await this.queue.getWaiting(0, 0)),
+      ...(await this.queue.getActive(0, 49)),
+      ...(await this.queue.getDelayed(0, 99)),
+    ];
+    const oldest = Math.min(now, ...pending.map((job) => Date.parse(job.data.createdAt)));
+    return {
+      waiting: counts.waiting ?? 0,
+      delayed: counts.delayed ?? 0,
+      active: counts.active ?? 0,
+      failed: counts.failed ?? 0,
+      oldestPendingSeconds: Math.max(0, Math.floor((now - oldest) / 1000)),
+    };
+  }
+}

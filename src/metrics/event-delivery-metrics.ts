@@ -1,0 +1,93 @@
+import { Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Counter, Gauge, register } from 'prom-client';
+import type { Disposable } from '../circuit-breaker';
+import { DeliveryEvents } from '../event-requests/event-delivery.worker';
+import { QueueInspector, type QueueState } from '../event-requests/queue-inspector';
+import { METRICS } from './metric-names';
+
+/** Registered once per process (the registry is shared), whatever the number of apps. */
+function metric<T>(name: string, create: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+/**
+ * The queue of accepted creates (only with REDIS_URL): jobs by state and the age of the oldest
+ * pending one, read from the queue when Prometheus scrapes, and delivery attempts by outcome.
+ */
+@Injectable()
+export class EventDeliveryMetrics implements OnModuleInit, OnModuleDestroy {
+  private subscription?: Disposable;
+  private registered = false;
+
+  constructor(
+    @Optional() private readonly inspector?: QueueInspector,
+    @Optional() private readonly deliveries?: DeliveryEvents,
+  ) {}
+
+  onModuleInit(): void {
+    const inspector = this.inspector;
+    const deliveries = this.deliveries;
+    if (!inspector || !deliveries) return;
+    this.registered = true;
+    const attempts = metric(
+      METRICS.eventDeliveryAttempts,
+      () =>
+        new Counter({
+          name: METRICS.eventDeliveryAttempts,
+          help: 'Delivery attempts of accepted creates, by outcome (delivered, already_delivered, retry, postponed, refused, expired)',
+          labelNames: ['outcome'],
+        }),
+    );
+    this.subscription = deliveries.on((outcome) => attempts.inc({ outcome }));
+    // Read from the queue when scraped (once per scrape for both gauges): the queue is shared, so
+    // every replica reports the same numbers. While Redis is away the last values stay.
+    let reading: Promise<QueueState | undefined> | undefined;
+    const read = () => {
+      reading ??= inspector
+        .state()
+        .catch(() => undefined)
+        .finally(() => setImmediate(() => (reading = undefined)));
+      return reading;
+    };
+    metric(
+      METRICS.eventDeliveryJobs,
+      () =>
+        new Gauge({
+          name: METRICS.eventDeliveryJobs,
+          help: 'Accepted creates on the queue, by state (waiting, delayed, active, failed)',
+          labelNames: ['state'],
+          async collect() {
+            const state = await read();
+            if (!state) return;
+            for (const key of ['waiting', 'delayed', 'active', 'failed'] as const) {
+              this.set({ state: key }, state[key]);
+            }
+          },
+        }),
+    );
+    metric(
+      METRICS.eventDeliveryOldestPending,
+      () =>
+        new Gauge({
+          name: METRICS.eventDeliveryOldestPending,
+          help: 'Age in seconds of the oldest accepted create not yet delivered',
+          async collect() {
+            const state = await read();
+            if (state) this.set(state.oldestPendingSeconds);
+          },
+        }),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.dispose();
+    if (!this.registered) return;
+    for (const name of [
+      METRICS.eventDeliveryAttempts,
+      METRICS.eventDeliveryJobs,
+      METRICS.eventDeliveryOldestPending,
+    ]) {
+      register.removeSingleMetric(name);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyReply } from 'fastify';
+import { Emitter, type Clock } from '../circuit-breaker';
+import { WALL_CLOCK } from '../common/clock';
+import type { GatewayConfig } from '../config/gateway-config';
+import { EventApiError } from '../event-api/event-api.errors';
+import type { CacheEntry, CacheStore } from './cache-store';
+
+/** Injection token of the `CacheStore` (memory or Redis). */
+export const CACHE_STORE = Symbol('CACHE_STORE');
+
+/** The cache named in `Cache-Status` (RFC 9211). */
+export const CACHE_NAME = 'event-gateway';
+
+export type CacheOutcome = 'hit' | 'stale' | 'miss';
+
+/** What happened in the read cache, for metrics. */
+export type ReadCacheEvent =
+  | { readonly kind: 'read'; readonly outcome: CacheOutcome }
+  | { readonly kind: 'store-error'; readonly operation: 'get' | 'set' | 'delete' | 'parse' };
+
+/** Where the read cache reports what it does; metrics subscribe. */
+@Injectable()
+export class ReadCacheEvents extends Emitter<ReadCacheEvent> {}
+
+/** A read answered through the cache, with what the `Cache-Status` and `Age` headers say. */
+export interface CachedRead<T> {
+  readonly value: T;
+  readonly cacheStatus: string;
+  /** Seconds since the upstream answered; only for answers from the cache. */
+  readonly ageSeconds?: number;
+}
+
+/**
+ * The read cache (RFC 9111 semantics, RFC 9211 `Cache-Status`): a stored read is served without
+ * asking the upstream for READ_CACHE_TTL_MS; past that, the upstream is asked again, and if it
+ * fails (5xx, timeout, connection lost, malformed body) or its breaker refuses the call, the stored
+ * copy is still served for READ_CACHE_STALE_IF_ERROR_MS more (stale-if-error), marked with a
+ * negative `ttl`. A store that fails (Redis away) is skipped: the read goes to the upstream.
+ */
+@Injectable()
+export class ReadCache {
+  private readonly ttlMs: number;
+  private readonly staleIfErrorMs: number;
+
+  constructor(
+    @Inject(CACHE_STORE) private readonly store: CacheStore,
+    private readonly events: ReadCacheEvents,
+    @Inject(WALL_CLOCK) private readonly clock: Clock,
+    config: ConfigService<GatewayConfig, true>,
+  ) {
+    const settings = config.get('readCache', { infer: true });
+    this.ttlMs = settings.ttlMs;
+    this.staleIfErrorMs = settings.staleIfErrorMs;
+  }
+
+  /** `read`, then the `Cache-Status` and `Age` headers on `reply`; resolves to the value. */
+  async serve<T>(reply: FastifyReply, key: string, load: () => Promise<T>): Promise<T> {
+    const read = await this.read(key, load);
+    void reply.header('cache-status', read.cacheStatus);
+    if (read.ageSeconds !== undefined) void reply.header('age', String(read.ageSeconds));
+    return read.value;
+  }
+
+  async read<T>(key: string, load: () => Promise<T>): Promise<CachedRead<T>> {
+    const { entry, storeFailed } = await this.lookup(key);
+    const now = this.clock.now();
+    const ageMs = entry ? Math.max(0, now - entry.storedAt) : 0;
+    if (entry && ageMs < this.ttlMs) {
+      return this.answer(
+        entry,
+        'hit',
+        `${CACHE_NAME}; hit; ttl=${seconds(this.ttlMs - ageMs)}`,
+        ageMs,
+      );
+    }
+    let value: T;
+    try {
+      value = await load();
+    } catch (error) {
+      if (entry && error instanceof EventApiError && ageMs < this.ttlMs + this.staleIfErrorMs) {
+        const staleBy = Math.max(1, seconds(ageMs - this.ttlMs));
+        return this.answer(entry, 'stale', `${CACHE_NAME}; hit; ttl=-${staleBy}`, ageMs);
+      }
+      throw error;
+    }
+    this.events.emit({ kind: 'read', outcome: 'miss' });
+    const stored = await this.save(key, { storedAt: this.clock.now(), value });
+    const detail = storeFailed || !stored ? '; detail=store-unavailable' : '';
+    return { value, cacheStatus: `${CACHE_NAME}; fwd=miss${stored ? '; stored' : ''}${detail}` };
+  }
+
+  /** Forgets `keys` everywhere (every replica, with Redis): a write changed what they hold. */
+  async invalidate(keys: readonly string[]): Promise<void> {
+    try {
+      await this.store.delete(keys);
+    } catch {
+      // Redis away: its entries expire within the fresh window at worst.
+      this.events.emit({ kind: 'store-error', operation: 'delete' });
+    }
+  }
+
+  private answer<T>(
+    entry: CacheEntry,
+    outcome: 'hit' | 'stale',
+    cacheStatus: string,
+    ageMs: number,
+  ): CachedRead<T> {
+    this.events.emit({ kind: 'read', outcome });
+    return { value: entry.value as T, cacheStatus, ageSeconds: Math.floor(ageMs / 1000) };
+  }
+
+  private async lookup(key: string): Promise<{ entry?: CacheEntry; storeFailed: boolean }> {
+    if (this.ttlMs + this.staleIfErrorMs === 0) return { storeFailed: false };
+    try {
+      return { entry: await this.store.get(key), storeFailed: false };
+    } catch {
+      this.events.emit({ kind: 'store-error', operation: 'get' });
+      return { storeFailed: true };
+    }
+  }
+
+  private async save(key: string, entry: CacheEntry): Promise<boolean> {
+    const lifetimeMs = this.ttlMs + this.staleIfErrorMs;
+    if (lifetimeMs === 0) return false;
+    try {
+      await this.store.set(key, entry, lifetimeMs);
+      return true;
+    } catch {
+      this.events.emit({ kind: 'store-error', operation: 'set' });
+      return false;
+    }
+  }
+}
+
+const seconds = (ms: number) => Math.ceil(ms / 1000);

@@ -1,0 +1,49 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  Optional,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { GatewayConfig } from '../config/gateway-config';
+import { RedisConnection } from './redis-connection';
+
+/** Injection token of the `RedisConnection`, or `null` when REDIS_URL is unset. */
+export const REDIS = Symbol('REDIS');
+
+/** Closes the connection after the server has closed (requests still draining keep it). */
+@Injectable()
+class RedisShutdown implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(REDIS) private readonly redis: RedisConnection | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.close();
+  }
+}
+
+/**
+ * The shared-state connection. With REDIS_URL unset it provides `null` and every piece of state
+ * lives in process memory (one replica, `npm start`, most tests); set, state is shared by every
+ * replica through Redis, with process memory (or the upstream) as the fallback while Redis is away.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [ConfigService],
+      useFactory: async (config: ConfigService<GatewayConfig, true>) => {
+        const { url, commandTimeoutMs } = config.get('redis', { infer: true });
+        if (url === undefined) return null;
+        const connection = new RedisConnection(url, commandTimeoutMs);
+        await connection.firstAttempt(2000);
+        return connection;
+      },
+    },
+    RedisShutdown,
+  ],
+  exports: [REDIS],
+})
+export class RedisModule {}

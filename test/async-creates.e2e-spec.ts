@@ -1,0 +1,203 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import nock from 'nock';
+import { CircuitBreakerRegistry } from '../src/circuit-breaker';
+import { WRITE_BREAKER } from '../src/event-api/circuit-breakers';
+import { DeliveryEvents, type DeliveryOutcome } from '../src/event-requests/event-delivery.worker';
+import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
+import { sample } from './support/metrics';
+import { startRedis, type RedisServer } from './support/redis-server';
+import { useTestApp } from './support/test-app';
+
+const upstream = guardUpstream();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Resolves when the app's delivery worker reports `outcome` (an awaited event, no polling). */
+function next(app: NestFastifyApplication, outcome: DeliveryOutcome): Promise<void> {
+  return new Promise((resolve) => {
+    const subscription = app.get(DeliveryEvents).on((heard) => {
+      if (heard !== outcome) return;
+      subscription.dispose();
+      resolve();
+    });
+  });
+}
+
+describe('Prefer: respond-async (e2e, real Redis, worker in the app)', () => {
+  const gateway = useTestApp();
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis.stop());
+  beforeEach(async () => {
+    const client = new Redis(redis.url);
+    await client.flushall();
+    client.disconnect();
+  });
+  afterEach(() => upstream.assertNoUnmatchedRequests());
+
+  const start = (env: Record<string, string> = {}) =>
+    gateway.start({ REDIS_URL: redis.url, ...env });
+  const postAsync = (app: NestFastifyApplication, body: unknown, headers = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'content-type': 'application/json', prefer: 'respond-async', ...headers },
+      payload: JSON.stringify(body),
+    });
+  const status = async (app: NestFastifyApplication, location: string) =>
+    (await app.inject({ method: 'GET', url: location })).json();
+
+  it('accepts at once with 202, Location and Preference-Applied, then delivers exactly once', async () => {
+    const app = await start();
+    let sent: { id: string } | undefined;
+    nock(UPSTREAM)
+      .get('/getUserById/1')
+      .reply(200, upstreamUser(1))
+      .post('/addEvent', (body: { id: string }) => ((sent = body), true))
+      .once()
+      .reply(200, { success: true });
+    const delivered = next(app, 'delivered');
+    const accepted = await postAsync(app, { name: 'Later', userId: '1' });
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.headers['preference-applied']).toBe('respond-async');
+    const body = accepted.json();
+    expect(body).toEqual({
+      id: expect.stringMatching(UUID),
+      status: 'pending',
+      eventId: expect.stringMatching(UUID),
+      attempts: 0,
+      createdAt: expect.any(String),
+    });
+    expect(accepted.headers.location).toBe(`/event-requests/${body.id}`);
+
+    await delivered;
+    expect(sent?.id).toBe(body.eventId);
+    expect(await status(app, accepted.headers.location as string)).toMatchObject({
+      id: body.id,
+      status: 'delivered',
+      eventId: body.eventId,
+      deliveredAt: expect.any(String),
+    });
+  });
+
+  it('accepts while the upstream fails, and delivers once it recovers, without storing twice', async () => {
+    const app = await start();
+    const stored: string[] = [];
+    nock(UPSTREAM)
+      .get('/getUserById/1')
+      .times(2)
+      .reply(200, upstreamUser(1))
+      .post('/addEvent')
+      .reply(503, { success: false });
+    const retried = next(app, 'retry');
+    const accepted = await postAsync(app, { name: 'Resilient', userId: '1' });
+    expect(accepted.statusCode).toBe(202);
+    const { eventId } = accepted.json();
+    await retried;
+    // The failed attempt's effect is unknown: the next one asks for the event before sending.
+    nock(UPSTREAM)
+      .get(`/getEventById/${eventId}`)
+      .reply(200, '')
+      .post('/addEvent', (body: { id: string }) => (stored.push(body.id), true))
+      .reply(200, { success: true });
+    const delivered = next(app, 'delivered');
+    await delivered;
+    expect(stored).toEqual([eventId]);
+    expect(await status(app, accepted.headers.location as string)).toMatchObject({
+      status: 'delivered',
+      attempts: 2, // the failed one and the one that delivered
+    });
+  });
+
+  it('accepts while the write breaker is open, and waits for it instead of sending', async () => {
+    const app = await start({ CIRCUIT_BREAKER_RESET_TIMEOUT_MS: '1000' });
+    const breaker = app.get(CircuitBreakerRegistry).get(WRITE_BREAKER);
+    breaker.forceOpen();
+    const postponed = next(app, 'postponed');
+    const accepted = await postAsync(app, { name: 'Patient', userId: '1' });
+    expect(accepted.statusCode).toBe(202);
+    await postponed; // no upstream call was made: nock has nothing to answer it
+    expect(await status(app, accepted.headers.location as string)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+    });
+    nock(UPSTREAM)
+      .get('/getUserById/1')
+      .reply(200, upstreamUser(1))
+      .get(`/getEventById/${accepted.json().eventId}`)
+      .reply(200, '')
+      .post('/addEvent')
+      .reply(200, { success: true });
+    const delivered = next(app, 'delivered');
+    breaker.reset();
+    await delivered;
+  });
+
+  it('ends failed, with the reason, when the upstream says the user does not exist', async () => {
+    const app = await start();
+    nock(UPSTREAM).get('/getUserById/9').reply(200, '');
+    const refused = next(app, 'refused');
+    const accepted = await postAsync(app, { name: 'Orphan', userId: '9' });
+    expect(accepted.statusCode).toBe(202);
+    await refused;
+    expect(await status(app, accepted.headers.location as string)).toMatchObject({
+      status: 'failed',
+      lastError: 'Refused: user "9" does not exist',
+    });
+  });
+
+  it('answers a repeated Idempotency-Key with the same 202 and request, and queues one delivery', async () => {
+    const app = await start({ EVENT_DELIVERY_WORKER: 'false' });
+    const headers = { 'idempotency-key': 'async-1' };
+    const first = await postAsync(app, { name: 'Once', userId: '1' }, headers);
+    const again = await postAsync(app, { name: 'Once', userId: '1' }, headers);
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers.location).toBe(first.headers.location);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const ready = (await app.inject({ method: 'GET', url: '/ready' })).json();
+    expect(ready.details.eventDeliveries).toMatchObject({ status: 'up', waiting: 1 });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(sample(metrics, 'event_delivery_jobs', { state: 'waiting' })).toBe(1);
+    expect(sample(metrics, 'event_delivery_oldest_pending_seconds')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('answers 404 for an unknown request id and 400 for one that is not an id', async () => {
+    const app = await start();
+    const unknown = await app.inject({
+      method: 'GET',
+      url: '/event-requests/5b2f0a1e-9c1d-4f7e-8a51-2d9d3c6f1e42',
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe('EVENT_REQUEST_NOT_FOUND');
+    const invalid = await app.inject({ method: 'GET', url: '/event-requests/not-an-id' });
+    expect(invalid.statusCode).toBe(400);
+  });
+});
+
+describe('Prefer: respond-async without REDIS_URL (e2e)', () => {
+  const gateway = useTestApp();
+  afterEach(() => upstream.assertNoUnmatchedRequests());
+
+  it('does not apply the preference: the create happens now (201, no Preference-Applied)', async () => {
+    const app = await gateway.start();
+    nock(UPSTREAM)
+      .get('/getUserById/1')
+      .reply(200, upstreamUser(1))
+      .post('/addEvent')
+      .reply(200, { success: true });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+      payload: JSON.stringify({ name: 'Now', userId: '1' }),
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers['preference-applied']).toBeUndefined();
+    expect((await app.inject({ method: 'GET', url: '/event-requests/x' })).statusCode).toBe(404);
+  });
+});
