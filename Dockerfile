@@ -21,7 +21,8 @@ RUN npm run build && npm run build:mock
 # --- production dependencies only ---
 # --omit=optional as well: typescript, our devDependency, is also an optional peer of
 # @nestjs/swagger (for its CLI plugin, unused here), so npm marks it devOptional and --omit=dev
-# alone would ship it (24 MB). No production package is optional (test/footprint.e2e-spec.ts).
+# alone would ship it (24 MB). Optional production packages are left out too: each one, and why
+# the image can do without it, is listed in test/footprint.e2e-spec.ts.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 ENV SCARF_ANALYTICS=false
