@@ -121,7 +121,10 @@ describe('Swagger UI in Chromium', () => {
           expect.arrayContaining(['/users', '/users/{id}/events', '/events', '/health']),
         );
 
-        const createEvent = page.locator('#operations-Events-EventsController_createEvent');
+        // POST /events, found by method and path (the operation id names the controller class).
+        const createEvent = page.locator(
+          '.opblock-post:has(.opblock-summary-path[data-path="/events"])',
+        );
         await createEvent.locator('.opblock-summary').click();
         await createEvent.getByRole('button', { name: 'Try it out' }).click();
         await createEvent.getByRole('button', { name: 'Execute' }).click();
