@@ -3,7 +3,8 @@
 #         docker build -t event-api-mock --target mock-api .  (the mock upstream, for demos)
 # Run:    docker run --rm -p 3000:3000 -e EVENT_API_BASE_URL=http://host.docker.internal:3001 event-gateway
 
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+# Node 24 LTS, the exact version .nvmrc names and CI tests (test/node-versions.e2e-spec.ts checks).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # --- build: every dependency, compile the gateway and the mock ---
 FROM ${NODE_IMAGE} AS build
@@ -18,11 +19,15 @@ COPY mock-api ./mock-api
 RUN npm run build && npm run build:mock
 
 # --- production dependencies only ---
+# --omit=optional as well: typescript, our devDependency, is also an optional peer of
+# @nestjs/swagger (for its CLI plugin, unused here), so npm marks it devOptional and --omit=dev
+# alone would ship it (24 MB). Optional production packages are left out too: each one, and why
+# the image can do without it, is listed in test/footprint.e2e-spec.ts.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+RUN npm install --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 # --- the mock upstream ---
 FROM ${NODE_IMAGE} AS mock-api
