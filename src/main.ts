@@ -34,8 +34,8 @@ async function bootstrap(): Promise<void> {
 
 /**
  * SIGTERM (Kubernetes) or SIGINT (Ctrl-C): readiness fails at once, the server keeps serving for the
- * drain delay, then closes and lets in-flight requests finish; the process then exits 0 on its own.
- * If that takes longer than drain + timeout, it exits 1. A second signal exits at once.
+ * drain delay, then closes and lets in-flight requests finish; the process then exits 0. If that
+ * takes longer than drain + timeout, it exits 1. A second signal exits at once.
  */
 function closeOnSignals(app: NestFastifyApplication, config: GatewayConfig): void {
   const deadlineMs = config.health.shutdownDrainMs + config.health.shutdownTimeoutMs;
@@ -52,7 +52,12 @@ function closeOnSignals(app: NestFastifyApplication, config: GatewayConfig): voi
       process.exit(1);
     }, deadlineMs).unref();
     app.close().then(
-      () => logger.log('Server closed; exiting'),
+      () => {
+        logger.log('Server closed; exiting');
+        // Whatever is still pending now was given up on by a bounded step (e.g. a span export to
+        // a collector that never answers): it must not hold the process until the deadline.
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error(`Shutdown failed: ${String(error)}`);
         process.exit(1);

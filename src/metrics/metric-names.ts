@@ -9,6 +9,7 @@ export const METRICS = {
   readCacheRequests: 'read_cache_requests_total',
   readCacheStoreErrors: 'read_cache_store_errors_total',
   redisUp: 'redis_up',
+  spansDropped: 'otel_spans_dropped_total',
   eventDeliveryAttempts: 'event_delivery_attempts_total',
   eventDeliveryJobs: 'event_delivery_jobs',
   eventDeliveryOldestPending: 'event_delivery_oldest_pending_seconds',

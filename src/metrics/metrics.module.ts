@@ -11,6 +11,7 @@ import { MetricsController } from './metrics.controller';
 import { METRICS } from './metric-names';
 import { EventDeliveryMetrics } from './event-delivery-metrics';
 import { SharedStateMetrics } from './shared-state-metrics';
+import { TracingMetrics } from './tracing-metrics';
 import { UpstreamMetrics } from './upstream-metrics';
 
 /** Buckets around the upstream's real latencies (500 ms event fetches, 3 s timeout). */
@@ -69,8 +70,13 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5,
       help: 'Read-cache store operations that failed (get, set, delete) or entries that did not parse',
       labelNames: ['operation'],
     }),
+    makeCounterProvider({
+      name: METRICS.spansDropped,
+      help: 'Spans dropped because the export queue was full (an unreachable or slow collector)',
+    }),
     UpstreamMetrics,
     SharedStateMetrics,
+    TracingMetrics,
     EventDeliveryMetrics,
     HttpMetricsHook,
   ],

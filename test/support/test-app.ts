@@ -11,6 +11,8 @@ import { PinoNestLogger } from '../../src/logging/pino-nest-logger';
 import { configureApp } from '../../src/server/configure-app';
 import { createFastifyAdapter } from '../../src/server/fastify-adapter';
 import { UPSTREAM } from '../../src/testing/upstream-url';
+import { SPAN_EXPORTER } from '../../src/tracing/tracing.module';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 /**
  * Settings every e2e app starts from: the nock-stubbed upstream, no pause before a retry, no
@@ -33,6 +35,8 @@ export interface TestAppOptions {
   readonly clock?: Clock;
   /** The wall clock of the read cache (when entries were stored): a `FakeClock` ages them. */
   readonly wallClock?: Clock;
+  /** Where finished spans go (an InMemorySpanExporter), each as it ends. */
+  readonly spanExporter?: SpanExporter;
   /** Replaces providers, e.g. to make a service fail in a way the upstream cannot. */
   readonly override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -52,6 +56,9 @@ export async function createTestApp(
   if (options.logs) builder = builder.overrideProvider(LOG_DESTINATION).useValue(options.logs);
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   if (options.wallClock) builder = builder.overrideProvider(WALL_CLOCK).useValue(options.wallClock);
+  if (options.spanExporter) {
+    builder = builder.overrideProvider(SPAN_EXPORTER).useValue(options.spanExporter);
+  }
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
