@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { AdminModule } from './admin/admin.module';
 import { ClockModule } from './common/clock.module';
 import type { GatewayConfig } from './config/gateway-config';
@@ -16,6 +15,7 @@ import { ReadCacheModule } from './read-cache/read-cache.module';
 import { RedisModule } from './redis/redis.module';
 import { TracingModule } from './tracing/tracing.module';
 import { UsersModule } from './users/users.module';
+import { gatewayConfigModule } from './config/gateway-config.module';
 
 @Module({})
 export class AppModule {
@@ -24,12 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          skipProcessEnv: true,
-          load: [() => config],
-        }),
+        gatewayConfigModule(config),
         ClockModule,
         TracingModule,
         RedisModule,

@@ -121,6 +121,27 @@ describe('Kubernetes manifests and Dockerfile', () => {
     expect(container.resources.limits.memory).toBeDefined();
   });
 
+  it("sizes V8's heap to fit the pod's memory limit, the same in the image and the Deployment", () => {
+    const nodeOptions = container.env.find((e: any) => e.name === 'NODE_OPTIONS').value as string;
+    const flag = (name: string) => Number(new RegExp(`--${name}=(\\d+)`).exec(nodeOptions)?.[1]);
+    const mebibytes = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1]);
+    const oldSpace = flag('max-old-space-size');
+    const semiSpace = flag('max-semi-space-size');
+    // Both set: without them V8 sizes the heap from the node's memory, not the pod's.
+    expect(oldSpace).toBeGreaterThan(0);
+    expect(semiSpace).toBeGreaterThan(0);
+    // The heap at its largest (old space + the young generation's three semi-spaces) plus what
+    // lives outside the heap (code, buffers, native: ~90 MiB measured) stays under the limit.
+    const limit = mebibytes(container.resources.limits.memory);
+    expect(oldSpace + 3 * semiSpace + 90).toBeLessThanOrEqual(limit);
+    // The request covers the idle process (~137 MiB measured), so the scheduler places it honestly.
+    expect(mebibytes(container.resources.requests.memory)).toBeGreaterThanOrEqual(137);
+    const imageDefault = /^ENV NODE_OPTIONS="([^"]+)"$/m.exec(
+      readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8'),
+    )?.[1];
+    expect(imageDefault).toBe(nodeOptions);
+  });
+
   it('points the gateway at the mock Service on its port', () => {
     const mockService = find('Service', 'event-api-mock');
     const url = new URL(config.EVENT_API_BASE_URL);

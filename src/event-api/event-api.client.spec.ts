@@ -1,4 +1,3 @@
-import { ConfigModule } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
 import nock from 'nock';
 import { CircuitBreakerRegistry, CircuitState } from '../circuit-breaker';
@@ -23,6 +22,7 @@ import {
 } from './event-api.errors';
 import { EventApiModule } from './event-api.module';
 import { UpstreamCallEvents, type UpstreamCallEvent } from './upstream-call-events';
+import { gatewayConfigModule } from '../config/gateway-config.module';
 
 describe('EventApiClient', () => {
   const upstream = guardUpstream();
@@ -34,17 +34,7 @@ describe('EventApiClient', () => {
   beforeEach(async () => {
     const config = loadConfig({ EVENT_API_BASE_URL: UPSTREAM, UPSTREAM_RETRY_DELAY_MS: '0' });
     moduleRef = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          skipProcessEnv: true,
-          load: [() => config],
-        }),
-        ClockModule,
-        TracingModule,
-        EventApiModule,
-      ],
+      imports: [gatewayConfigModule(config), ClockModule, TracingModule, EventApiModule],
     }).compile();
     gateway = moduleRef.get(EventApiClient);
     registry = moduleRef.get(CircuitBreakerRegistry);
