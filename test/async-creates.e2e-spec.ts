@@ -166,6 +166,22 @@ describe('Prefer: respond-async (e2e, real Redis, worker in the app)', () => {
     expect(sample(metrics, 'event_delivery_oldest_pending_seconds')).toBeGreaterThanOrEqual(0);
   });
 
+  it("answers the Location of every keyed async create (the request id follows the event's)", async () => {
+    const app = await start({ EVENT_DELIVERY_WORKER: 'false' });
+    // The request id of a keyed create is derived from its event id, a new one each time: eight of
+    // them make it all but certain that an id failing the route's UUID check would show.
+    for (let i = 0; i < 8; i += 1) {
+      const body = { name: `Keyed ${i}`, userId: '1' };
+      const accepted = await postAsync(app, body, { 'idempotency-key': `async-location-${i}` });
+      expect(accepted.statusCode).toBe(202);
+      expect(await status(app, accepted.headers.location as string)).toMatchObject({
+        id: accepted.json().id,
+        status: 'pending',
+        eventId: accepted.json().eventId,
+      });
+    }
+  });
+
   it('answers 404 for an unknown request id and 400 for one that is not an id', async () => {
     const app = await start();
     const unknown = await app.inject({
@@ -199,5 +215,34 @@ describe('Prefer: respond-async without REDIS_URL (e2e)', () => {
     expect(response.statusCode).toBe(201);
     expect(response.headers['preference-applied']).toBeUndefined();
     expect((await app.inject({ method: 'GET', url: '/event-requests/x' })).statusCode).toBe(404);
+  });
+});
+
+describe('Prefer: respond-async while Redis is away (e2e, real Redis stopped mid-test)', () => {
+  const gateway = useTestApp();
+
+  it('answers 503 STATE_UNAVAILABLE with Retry-After for a request id, never a 500', async () => {
+    const redis = await startRedis();
+    try {
+      const app = await gateway.start({ REDIS_URL: redis.url, EVENT_DELIVERY_WORKER: 'false' });
+      const accepted = await app.inject({
+        method: 'POST',
+        url: '/events',
+        headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+        payload: JSON.stringify({ name: 'Queued', userId: '1' }),
+      });
+      expect(accepted.statusCode).toBe(202);
+      await redis.kill();
+      const response = await app.inject({
+        method: 'GET',
+        url: accepted.headers.location as string,
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('2');
+      expect(response.json()).toMatchObject({ code: 'STATE_UNAVAILABLE', statusCode: 503 });
+      expect(response.body).not.toMatch(/stack|at \w+ \(/);
+    } finally {
+      await redis.stop();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Clock } from '../circuit-breaker';
+import { ApiError } from '../common/errors/api-error';
 import { WALL_CLOCK } from '../common/clock';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { Event } from '../event-api/event-api.models';
@@ -16,10 +17,28 @@ import {
   type EventRequestView,
 } from './event-request.model';
 
-/** A request id that follows an event id: the same event is never queued twice. */
+/**
+ * A request id that follows an event id: the same event is never queued twice. A UUIDv8 (RFC 9562:
+ * version 8, variant 10, the other 122 bits from a SHA-256), so it passes the route's UUID check.
+ */
 function requestIdFor(eventId: string): string {
   const hex = createHash('sha256').update(`event-request:${eventId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Redis outages are logged once by the Redis connection; a client is told when to retry. */
+const QUEUE_RETRY_AFTER_S = 2;
+
+/** The queue lives in Redis: while Redis does not answer, neither does the queue. */
+export function queueUnavailable(): ApiError {
+  return new ApiError({
+    status: 503,
+    code: 'STATE_UNAVAILABLE',
+    message: 'Accepted creates cannot be reached while shared state is unavailable: retry shortly',
+    headers: { 'Retry-After': String(QUEUE_RETRY_AFTER_S) },
+    log: 'none',
+  });
 }
 
 /**
@@ -58,25 +77,41 @@ export class EventDeliveries {
       event,
       createdAt: new Date(this.clock.now()).toISOString(),
     };
-    const job = await this.queue.add(DELIVER_EVENT_JOB, data, {
-      jobId: requestId,
-      // Retried with the worker's backoff until delivered, refused or too old (see the worker).
-      attempts: 1_000_000,
-      backoff: { type: 'delivery' },
-      removeOnComplete: { age: this.keepDeliveredSeconds },
-      removeOnFail: { age: 7 * this.keepDeliveredSeconds },
-    });
+    const job = await this.onQueue(() =>
+      this.queue.add(DELIVER_EVENT_JOB, data, {
+        jobId: requestId,
+        // Retried with the worker's backoff until delivered, refused or too old (see the worker).
+        attempts: 1_000_000,
+        backoff: { type: 'delivery' },
+        removeOnComplete: { age: this.keepDeliveredSeconds },
+        removeOnFail: { age: 7 * this.keepDeliveredSeconds },
+      }),
+    );
     // A duplicate id returns the stored job, whose data may be older than `data`: read it back.
     return (await this.find(job.id ?? requestId)) ?? this.view(job, 'pending');
   }
 
   /** Where an accepted create stands, or undefined if there is none with this id. */
   async find(requestId: string): Promise<EventRequestView | undefined> {
-    const job = await this.queue.getJob(requestId);
+    const job = await this.onQueue(() => this.queue.getJob(requestId));
     if (!job) return undefined;
-    const state = await job.getState();
+    const state = await this.onQueue(() => job.getState());
     const status = state === 'completed' ? 'delivered' : state === 'failed' ? 'failed' : 'pending';
     return this.view(job, status);
+  }
+
+  /**
+   * One queue operation: refused at once while Redis is known to be away, and answered 503
+   * STATE_UNAVAILABLE (never a 500) if Redis fails during it. Every queue operation is a Redis
+   * command, so a failure here is a shared-state failure.
+   */
+  private async onQueue<T>(operation: () => Promise<T>): Promise<T> {
+    if (!this.redis.available) throw queueUnavailable();
+    try {
+      return await operation();
+    } catch {
+      throw queueUnavailable();
+    }
   }
 
   private view(job: Job<DeliveryJobData>, status: EventRequestView['status']): EventRequestView {

@@ -7,7 +7,7 @@ import {
 } from '../common/openapi/api-error-responses.decorator';
 import { EventRequestIdParams } from './dto/event-request-id.params';
 import { EventRequestDto } from './dto/event-request.dto';
-import { EventDeliveries } from './event-deliveries.service';
+import { EventDeliveries, queueUnavailable } from './event-deliveries.service';
 import type { EventRequestView } from './event-request.model';
 
 @ApiTags('Events')
@@ -40,6 +40,10 @@ export class EventRequestsController {
       message: ['id must be a request id (a UUID)'],
       log: 'none',
     }),
+  )
+  @ApiErrorResponse(
+    'Shared state (Redis) is unavailable: retry after Retry-After',
+    queueUnavailable(),
   )
   async get(@Param() { id }: EventRequestIdParams): Promise<EventRequestView> {
     const request = await this.deliveries.find(id);
