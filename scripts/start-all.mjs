@@ -2,7 +2,11 @@
 // prefixed, prints where they are once both answer, and stops both on SIGINT/SIGTERM or when
 // either exits. It is the process npm starts, so signals sent to `npm start` reach it.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+// .env (if any) for both servers, the mock's MOCK_* included; variables already set win.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 const gatewayPort = process.env.PORT || '3000';
 const mockPort = process.env.MOCK_API_PORT || '3001';

@@ -67,6 +67,36 @@ describe('security (e2e)', () => {
         (await preflight('https://evil.example')).headers['access-control-allow-origin'],
       ).toBeUndefined();
     });
+
+    it('lets a browser script read every header the gateway answers with for clients', async () => {
+      app = await createTestApp({ CORS_ORIGINS: 'https://app.example.com' });
+      const exposed = String(
+        (
+          await app.inject({
+            method: 'GET',
+            url: '/health',
+            headers: { origin: 'https://app.example.com' },
+          })
+        ).headers['access-control-expose-headers'],
+      )
+        .toLowerCase()
+        .split(/\s*,\s*/);
+      for (const header of [
+        'x-correlation-id',
+        'retry-after',
+        'location',
+        'cache-status',
+        'age',
+        'idempotent-replayed',
+        'preference-applied',
+        'deprecation',
+        'sunset',
+        'link',
+        'x-ratelimit-remaining',
+      ]) {
+        expect(exposed).toContain(header);
+      }
+    });
   });
 
   describe('bodies', () => {

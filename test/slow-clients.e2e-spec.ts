@@ -41,7 +41,28 @@ describe('slow and stalled clients (e2e, real sockets)', () => {
     const socket = await open(await listening());
     const answer = closed(socket);
     socket.write('GET /users HTTP/1.1\r\nHost: gateway\r\nX-Half: ');
-    expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      statusCode: 408,
+      code: 'REQUEST_TIMEOUT',
+    });
+  });
+
+  it('answers a request that is not valid HTTP in the common error shape, with a request id', async () => {
+    const socket = await open(await listening());
+    const answer = closed(socket);
+    socket.write('GET /users HTTP/1.1\r\nHost: gateway\r\nIdempotency-Key: a\x01b\r\n\r\n');
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    const requestId = /^x-correlation-id: (\S+)\r$/im.exec(text)?.[1];
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'BAD_REQUEST',
+      message: 'The request is not valid HTTP/1.1 (for example, a control character in a header)',
+      requestId,
+    });
   });
 
   it('completes a slow upload that keeps making progress within the request timeout', async () => {

@@ -1,5 +1,9 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { ApiError } from '../common/errors/api-error';
 import { CORRELATION_ID_HEADER, correlationIdFor } from '../common/correlation-id';
 import { toErrorResponse } from '../common/errors/error-response';
 import { reportUnroutedAnswer } from '../common/unrouted-answers';
@@ -28,6 +32,7 @@ export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
     // Prototype-poisoning keys in JSON bodies are refused with 400 (Fastify's default, made explicit).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    clientErrorHandler: answerClientError,
     // URLs the router refuses before any hook or Nest runs (malformed, over-long parameters):
     // answered in the common error shape too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -41,4 +46,43 @@ export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
       reportUnroutedAnswer(request, reply);
     },
   });
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees a request (a header with a control
+ * character, headers that never finished arriving, headers too large) are answered in the common
+ * error shape too, with a request id of their own, and the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const problem =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? {
+          status: 408,
+          code: 'REQUEST_TIMEOUT' as const,
+          message: 'The request did not arrive in time',
+        }
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? {
+            status: 431,
+            code: 'HEADERS_TOO_LARGE' as const,
+            message: 'The request headers are too large',
+          }
+        : {
+            status: 400,
+            code: 'BAD_REQUEST' as const,
+            message:
+              'The request is not valid HTTP/1.1 (for example, a control character in a header)',
+          };
+  const requestId = randomUUID();
+  const { status, body } = toErrorResponse(new ApiError({ ...problem, log: 'none' }), requestId);
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(json)}\r\n${CORRELATION_ID_HEADER}: ${requestId}\r\n` +
+        `Connection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(error);
 }

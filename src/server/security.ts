@@ -30,6 +30,25 @@ const HELMET_OPTIONS: HelmetOptions = {
  * Helmet's headers, computed once: they depend on no request (no nonces), so running helmet's
  * middleware for every request would only redo the same work.
  */
+/** The response headers that carry meaning for a client (beyond the CORS-safelisted ones). */
+export const EXPOSED_HEADERS: readonly string[] = [
+  CORRELATION_ID_HEADER,
+  'retry-after',
+  'location',
+  'age',
+  'cache-status',
+  'idempotent-replayed',
+  'preference-applied',
+  'deprecation',
+  'sunset',
+  'link',
+  'allow',
+  'traceparent',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+];
+
 export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): [string, string][] {
   const headers = new Map<string, string>();
   const response = {
@@ -60,7 +79,8 @@ export function applySecurity(
     app.enableCors({
       origin: [...security.corsOrigins],
       methods: ['GET', 'POST'],
-      exposedHeaders: [CORRELATION_ID_HEADER, 'retry-after', 'location'],
+      // Every response header a client acts on; a browser hides the others from scripts.
+      exposedHeaders: [...EXPOSED_HEADERS],
     });
   }
 }

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 'The path exists, but not for this method (see Allow)',
   PAYLOAD_TOO_LARGE: 'The body is larger than the limit',
   URI_TOO_LONG: 'A path parameter is too long',
+  REQUEST_TIMEOUT: 'The request (headers or body) did not arrive within the server timeouts',
+  HEADERS_TOO_LARGE: 'The request headers are larger than the server accepts',
   UNSUPPORTED_MEDIA_TYPE: 'The body is not application/json',
   UNKNOWN_USER: 'The userId in the body names no existing user',
   INVALID_IDEMPOTENCY_KEY: 'Idempotency-Key is not 1 to 255 printable ASCII characters',
@@ -43,5 +45,7 @@ export const DEFAULT_CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   413: 'PAYLOAD_TOO_LARGE',
   414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  408: 'REQUEST_TIMEOUT',
+  431: 'HEADERS_TOO_LARGE',
   429: 'RATE_LIMITED',
 };
