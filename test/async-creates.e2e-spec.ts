@@ -136,6 +136,22 @@ describe('Prefer: respond-async (e2e, real Redis, worker in the app)', () => {
     await delivered;
   });
 
+  it('refuses a legacy POST /addEvent asking for respond-async at once while the write breaker is open', async () => {
+    const app = await start();
+    app.get(CircuitBreakerRegistry).get(WRITE_BREAKER).forceOpen();
+    // The legacy alias never answers asynchronously, so the preference does not spare it the early
+    // refusal, which comes before the body is even read (this one would be a 400 otherwise), and
+    // makes no upstream call of any kind (nock has no scope; guardUpstream fails on any call).
+    const response = await app.inject({
+      method: 'POST',
+      url: '/addEvent',
+      headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+      payload: JSON.stringify({ name: '', userId: '1' }),
+    });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ code: 'CIRCUIT_OPEN' });
+  });
+
   it('ends failed, with the reason, when the upstream says the user does not exist', async () => {
     const app = await start();
     nock(UPSTREAM).get('/getUserById/9').reply(200, '');

@@ -10,6 +10,9 @@ import { EventCreation } from './event-creation.service';
 /** The routes that create an event (the resource path and its legacy alias). */
 export const CREATE_ROUTES: ReadonlySet<string> = new Set(['/events', '/addEvent']);
 
+/** The one create route that honours `Prefer: respond-async`. */
+const ASYNC_CREATE_ROUTE = '/events';
+
 /**
  * While the write breaker refuses writes, a create is answered 503 as soon as it arrives: before
  * its body is read or validated, and before any upstream work (such as checking that its user
@@ -32,10 +35,13 @@ export class RefuseCreatesWhileOpenHook implements OnModuleInit {
         return;
       }
       // A create that may not need a write now is left to the create path: a repeated
-      // Idempotency-Key may replay a stored outcome, and an async create is only queued.
+      // Idempotency-Key may replay a stored outcome, and an async create is only queued (on
+      // POST /events: the legacy alias never answers asynchronously).
       if (
         request.headers[IDEMPOTENCY_KEY_HEADER] !== undefined ||
-        (this.creation.canRespondAsync && prefersRespondAsync(request.headers.prefer))
+        (request.routeOptions.url === ASYNC_CREATE_ROUTE &&
+          this.creation.canRespondAsync &&
+          prefersRespondAsync(request.headers.prefer))
       ) {
         done();
         return;
