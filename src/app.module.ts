@@ -1,9 +1,8 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { ClockModule } from './common/clock.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { EventCreationModule } from './event-creation/event-creation.module';
-import { EventRequestsModule } from './event-requests/event-requests.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
@@ -36,7 +35,7 @@ export class AppModule {
         UsersModule,
         EventsModule,
         EventCreationModule,
-        ...(config.redis.url === undefined ? [] : [EventRequestsModule]),
+        ...(config.redis.url === undefined ? [] : [eventRequestsModule()]),
         LegacyModule,
         HealthModule,
         // Operators' breaker controls exist only with a token to guard them.
@@ -44,4 +43,16 @@ export class AppModule {
       ],
     };
   }
+}
+
+/**
+ * The queue of accepted creates, loaded only when it is configured: BullMQ and ioredis take ~25 MiB
+ * and ~150 ms to load, which a gateway without REDIS_URL should not pay.
+ */
+function eventRequestsModule(): Type {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, see above */
+  const loaded =
+    require('./event-requests/event-requests.module') as typeof import('./event-requests/event-requests.module');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return loaded.EventRequestsModule;
 }

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import nock from 'nock';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
 import { WRITE_BREAKER } from '../src/event-api/circuit-breakers';
-import { DeliveryEvents, type DeliveryOutcome } from '../src/event-requests/event-delivery.worker';
+import { DeliveryEvents, type DeliveryOutcome } from '../src/event-requests/delivery-events';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { sample } from './support/metrics';
 import { startRedis, type RedisServer } from './support/redis-server';

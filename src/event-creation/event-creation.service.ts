@@ -3,7 +3,8 @@ import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error-response';
 import { requestContext } from '../common/request-context';
 import { EventApiError } from '../event-api/event-api.errors';
-import { EventDeliveries } from '../event-requests/event-deliveries.service';
+import type { EventDeliveries } from '../event-requests/event-deliveries.service';
+import { EVENT_DELIVERIES } from '../event-requests/event-request.model';
 import { fingerprint } from '../idempotency/idempotency-key';
 import { Idempotency, type KeyClaim } from '../idempotency/idempotency.service';
 import type { StoredOutcome } from '../idempotency/idempotency.store';
@@ -32,7 +33,7 @@ export class EventCreation {
   constructor(
     private readonly events: EventsService,
     private readonly idempotency: Idempotency,
-    @Optional() @Inject(EventDeliveries) deliveries?: EventDeliveries,
+    @Optional() @Inject(EVENT_DELIVERIES) deliveries?: EventDeliveries,
   ) {
     this.deliveries = deliveries ?? null;
   }

@@ -8,7 +8,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Emitter, type Clock } from '../circuit-breaker';
+import type { Clock } from '../circuit-breaker';
 import { WALL_CLOCK } from '../common/clock';
 import { ApiError } from '../common/errors/api-error';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -18,15 +18,8 @@ import { EventsService } from '../events/events.service';
 import type { RedisConnection } from '../redis/redis-connection';
 import { reconnectDelayMs } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
+import { DeliveryEvents } from './delivery-events';
 import { EVENT_DELIVERY_QUEUE, type DeliveryJobData } from './event-request.model';
-
-/** How one delivery attempt ended, for metrics. */
-export type DeliveryOutcome =
-  'delivered' | 'already_delivered' | 'postponed' | 'retry' | 'refused' | 'expired';
-
-/** Where the worker reports its attempts; metrics subscribe. */
-@Injectable()
-export class DeliveryEvents extends Emitter<DeliveryOutcome> {}
 
 /** How long a shutdown waits for jobs in hand. */
 const GRACEFUL_CLOSE_MS = 5000;

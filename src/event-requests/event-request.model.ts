@@ -1,5 +1,12 @@
 import type { Event } from '../event-api/event-api.models';
 
+/**
+ * Injection tokens of the queue's services. Code outside this folder depends on these (and on
+ * types), never on the classes' files, so BullMQ is loaded only when the queue exists (REDIS_URL).
+ */
+export const EVENT_DELIVERIES = Symbol('EVENT_DELIVERIES');
+export const QUEUE_INSPECTOR = Symbol('QUEUE_INSPECTOR');
+
 /** The queue of accepted creates. */
 export const EVENT_DELIVERY_QUEUE = 'event-deliveries';
 export const DELIVER_EVENT_JOB = 'deliver-event';

@@ -7,15 +7,17 @@ import { EventsModule } from '../events/events.module';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
 import { EventDeliveries } from './event-deliveries.service';
-import { DeliveryEvents, EventDeliveryWorker } from './event-delivery.worker';
-import { EVENT_DELIVERY_QUEUE } from './event-request.model';
+import { DeliveryEvents } from './delivery-events';
+import { EventDeliveryWorker } from './event-delivery.worker';
+import { EVENT_DELIVERIES, EVENT_DELIVERY_QUEUE, QUEUE_INSPECTOR } from './event-request.model';
 import { EventRequestsController } from './event-requests.controller';
 import { QueueInspector } from './queue-inspector';
 
 /**
  * `Prefer: respond-async` creates: a durable BullMQ queue on the shared Redis, its worker, and
  * `GET /event-requests/{id}`. Only with REDIS_URL (nothing durable can be promised without it).
- * Global so that the create path can find `EventDeliveries` when it exists.
+ * Global so that the create path, readiness and metrics find it when it exists. Loaded only then
+ * (app.module.ts): BullMQ costs ~25 MiB and ~150 ms at start-up.
  */
 @Global()
 @Module({
@@ -33,7 +35,14 @@ import { QueueInspector } from './queue-inspector';
     EventApiModule,
   ],
   controllers: [EventRequestsController],
-  providers: [EventDeliveries, DeliveryEvents, EventDeliveryWorker, QueueInspector],
-  exports: [EventDeliveries, DeliveryEvents, QueueInspector],
+  providers: [
+    EventDeliveries,
+    DeliveryEvents,
+    EventDeliveryWorker,
+    QueueInspector,
+    { provide: EVENT_DELIVERIES, useExisting: EventDeliveries },
+    { provide: QUEUE_INSPECTOR, useExisting: QueueInspector },
+  ],
+  exports: [EVENT_DELIVERIES, DeliveryEvents, QUEUE_INSPECTOR],
 })
 export class EventRequestsModule {}

@@ -1,6 +1,7 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { QueueInspector } from '../event-requests/queue-inspector';
+import { QUEUE_INSPECTOR } from '../event-requests/event-request.model';
+import type { QueueInspector } from '../event-requests/queue-inspector';
 
 /**
  * The delivery queue in readiness details. A backlog never makes the pod unready (delivering it is
@@ -10,7 +11,7 @@ import { QueueInspector } from '../event-requests/queue-inspector';
 export class EventRequestsHealthIndicator {
   constructor(
     private readonly healthIndicators: HealthIndicatorService,
-    @Optional() inspector?: QueueInspector,
+    @Optional() @Inject(QUEUE_INSPECTOR) inspector?: QueueInspector,
   ) {
     this.inspector = inspector ?? null;
   }

@@ -1,8 +1,15 @@
-import { Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Counter, Gauge, register } from 'prom-client';
 import type { Disposable } from '../circuit-breaker';
-import { DeliveryEvents } from '../event-requests/event-delivery.worker';
-import { QueueInspector, type QueueState } from '../event-requests/queue-inspector';
+import { DeliveryEvents } from '../event-requests/delivery-events';
+import { QUEUE_INSPECTOR } from '../event-requests/event-request.model';
+import type { QueueInspector, QueueState } from '../event-requests/queue-inspector';
 import { METRICS } from './metric-names';
 
 /** Registered once per process (the registry is shared), whatever the number of apps. */
@@ -20,7 +27,7 @@ export class EventDeliveryMetrics implements OnModuleInit, OnModuleDestroy {
   private registered = false;
 
   constructor(
-    @Optional() private readonly inspector?: QueueInspector,
+    @Optional() @Inject(QUEUE_INSPECTOR) private readonly inspector?: QueueInspector,
     @Optional() private readonly deliveries?: DeliveryEvents,
   ) {}
 

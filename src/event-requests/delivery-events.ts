@@ -1,0 +1,10 @@
+import { Injectable } from '@nestjs/common';
+import { Emitter } from '../circuit-breaker';
+
+/** How one delivery attempt ended, for metrics. */
+export type DeliveryOutcome =
+  'delivered' | 'already_delivered' | 'postponed' | 'retry' | 'refused' | 'expired';
+
+/** Where the worker reports its attempts; metrics subscribe. */
+@Injectable()
+export class DeliveryEvents extends Emitter<DeliveryOutcome> {}
