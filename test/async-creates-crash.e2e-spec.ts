@@ -1,5 +1,5 @@
-import { ensureBuilt, startServer, type ServerProcess } from './support/built-servers';
-import { freePort, startRedis, type RedisServer } from './support/redis-server';
+import { startGateway, startMock, type ServerProcess } from './support/built-servers';
+import { startRedis, type RedisServer } from './support/redis-server';
 
 // The whole promise of `Prefer: respond-async`, on real processes: 30 creates accepted while the
 // upstream fails, one replica killed with SIGKILL while it holds deliveries in flight, the
@@ -13,44 +13,18 @@ describe('accepted creates across a replica crash (e2e, real processes)', () => 
   const replicas: ServerProcess[] = [];
 
   beforeAll(async () => {
-    const built = ensureBuilt();
     redis = await startRedis();
-    const mockPort = await freePort();
-    mock = await startServer(
-      'crash-mock',
-      built.mock,
-      mockPort,
-      {
-        MOCK_API_PORT: String(mockPort),
-        MOCK_NETWORK_ERROR_RATE: '0',
-        MOCK_EVENT_LATENCY_MS: '0',
-        MOCK_FAILURE_DELAY_MS: '0',
-        MOCK_ADD_EVENT_MODE: 'fail',
-      },
-      '/__mock/stats',
-    );
+    mock = await startMock('crash-mock', { MOCK_ADD_EVENT_MODE: 'fail' });
     for (const name of ['replica-a', 'replica-b']) {
-      const port = await freePort();
       replicas.push(
-        await startServer(
-          `crash-${name}`,
-          built.gateway,
-          port,
-          {
-            PORT: String(port),
-            NODE_ENV: 'production',
-            LOG_LEVEL: 'warn',
-            EVENT_API_BASE_URL: mock.base,
-            REDIS_URL: redis.url,
-            UPSTREAM_TIMEOUT_MS: '400',
-            EVENT_DELIVERY_LOCK_MS: '1500',
-            CIRCUIT_BREAKER_RESET_TIMEOUT_MS: '300',
-            CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: '600',
-            RATE_LIMIT_MAX: '100000',
-            SHUTDOWN_DRAIN_MS: '0',
-          },
-          '/ready',
-        ),
+        await startGateway(`crash-${name}`, {
+          EVENT_API_BASE_URL: mock.base,
+          REDIS_URL: redis.url,
+          UPSTREAM_TIMEOUT_MS: '400',
+          EVENT_DELIVERY_LOCK_MS: '1500',
+          CIRCUIT_BREAKER_RESET_TIMEOUT_MS: '300',
+          CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: '600',
+        }),
       );
     }
   }, 120_000);

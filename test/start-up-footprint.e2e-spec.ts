@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBuilt, startServer } from './support/built-servers';
-import { freePort, startRedis } from './support/redis-server';
+import { startGateway } from './support/built-servers';
+import { startRedis } from './support/redis-server';
 
 // What only some deployments need is loaded only by them: without REDIS_URL the gateway does not
 // load BullMQ or ioredis (together ~25 MiB and ~150 ms of start-up), with it it does.
@@ -9,20 +9,9 @@ import { freePort, startRedis } from './support/redis-server';
 const PRELOAD = join(__dirname, 'support', 'report-loaded-packages.cjs');
 
 async function loadedPackages(name: string, env: Record<string, string>): Promise<string[]> {
-  const port = await freePort();
-  const server = await startServer(
+  const server = await startGateway(
     name,
-    ensureBuilt().gateway,
-    port,
-    {
-      PORT: String(port),
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      EVENT_API_BASE_URL: 'http://127.0.0.1:9',
-      SHUTDOWN_DRAIN_MS: '0',
-      NODE_OPTIONS: `--require ${PRELOAD}`,
-      ...env,
-    },
+    { EVENT_API_BASE_URL: 'http://127.0.0.1:9', NODE_OPTIONS: `--require ${PRELOAD}`, ...env },
     '/health',
   );
   await server.kill('SIGTERM');

@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import { ensureBuilt, startServer, type ServerProcess } from './support/built-servers';
+import { startGateway, startMock, type ServerProcess } from './support/built-servers';
 import { sample } from './support/metrics';
-import { freePort } from './support/redis-server';
 
 // The OTLP exporter loads node:http with a dynamic import(), which Jest's CommonJS runtime cannot
 // do; so these tests run the gateway as a real process (and the real mock upstream beside it).
@@ -61,20 +60,7 @@ describe('span export over OTLP/HTTP (e2e, real processes)', () => {
   let gateway: ServerProcess | undefined;
 
   beforeAll(async () => {
-    const built = ensureBuilt();
-    const mockPort = await freePort();
-    mock = await startServer(
-      'otlp-mock',
-      built.mock,
-      mockPort,
-      {
-        MOCK_API_PORT: String(mockPort),
-        MOCK_NETWORK_ERROR_RATE: '0',
-        MOCK_EVENT_LATENCY_MS: '0',
-        MOCK_FAILURE_DELAY_MS: '0',
-      },
-      '/__mock/stats',
-    );
+    mock = await startMock('otlp-mock');
   }, 120_000);
 
   afterEach(async () => {
@@ -85,23 +71,8 @@ describe('span export over OTLP/HTTP (e2e, real processes)', () => {
     await mock?.kill();
   });
 
-  const startGateway = async (name: string, env: Record<string, string>) => {
-    const port = await freePort();
-    gateway = await startServer(
-      name,
-      ensureBuilt().gateway,
-      port,
-      {
-        PORT: String(port),
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        EVENT_API_BASE_URL: mock.base,
-        RATE_LIMIT_MAX: '100000',
-        SHUTDOWN_DRAIN_MS: '0',
-        ...env,
-      },
-      '/ready',
-    );
+  const gatewayWith = async (name: string, env: Record<string, string>) => {
+    gateway = await startGateway(name, { EVENT_API_BASE_URL: mock.base, ...env });
     return gateway;
   };
 
@@ -109,7 +80,7 @@ describe('span export over OTLP/HTTP (e2e, real processes)', () => {
     const receiver = otlpReceiver();
     const endpoint = await receiver.listen();
     try {
-      const app = await startGateway('otlp-export', {
+      const app = await gatewayWith('otlp-export', {
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_SERVICE_NAME: 'gateway-under-test',
@@ -147,7 +118,7 @@ describe('span export over OTLP/HTTP (e2e, real processes)', () => {
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
     const { port } = blackHole.address() as AddressInfo;
     try {
-      const app = await startGateway('otlp-black-hole', {
+      const app = await gatewayWith('otlp-black-hole', {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
         OTEL_BSP_MAX_QUEUE_SIZE: '2',
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2',

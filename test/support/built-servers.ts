@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from './redis-server';
 
 // The gateway and the mock as separate processes, for tests that must kill one (SIGKILL) the way
 // Kubernetes or a crash would. Compiled with tsc into .test-build/ (not dist/, which `npm start`
@@ -101,4 +102,48 @@ export async function startServer(
       await exited;
     },
   };
+}
+
+/** The built mock upstream on a free port, with no random failures or delays unless `env` adds them. */
+export async function startMock(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer(
+    name,
+    ensureBuilt().mock,
+    port,
+    {
+      MOCK_API_PORT: String(port),
+      MOCK_NETWORK_ERROR_RATE: '0',
+      MOCK_EVENT_LATENCY_MS: '0',
+      MOCK_FAILURE_DELAY_MS: '0',
+      ...env,
+    },
+    '/__mock/stats',
+  );
+}
+
+/** The built gateway on a free port: production mode, quiet, no drain on stop, a high rate limit. */
+export async function startGateway(
+  name: string,
+  env: Record<string, string>,
+  readyPath = '/ready',
+): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer(
+    name,
+    ensureBuilt().gateway,
+    port,
+    {
+      PORT: String(port),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '100000',
+      SHUTDOWN_DRAIN_MS: '0',
+      ...env,
+    },
+    readyPath,
+  );
 }
