@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiError } from '../common/errors/api-error';
+import { ApiError, type Problem } from '../common/errors/api-error';
 import { CORRELATION_ID_HEADER, correlationIdFor } from '../common/correlation-id';
 import { toErrorResponse } from '../common/errors/error-response';
 import { reportUnroutedAnswer } from '../common/unrouted-answers';
@@ -48,6 +48,28 @@ export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
   });
 }
 
+type ClientErrorProblem = Pick<Problem, 'status' | 'code' | 'message'>;
+
+/** What Node's HTTP server reports about a client before any request exists, by error code. */
+const CLIENT_ERRORS: Readonly<Record<string, ClientErrorProblem>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'REQUEST_TIMEOUT',
+    message: 'The request did not arrive in time',
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'HEADERS_TOO_LARGE',
+    message: 'The request headers are too large',
+  },
+};
+
+const MALFORMED_REQUEST: ClientErrorProblem = {
+  status: 400,
+  code: 'BAD_REQUEST',
+  message: 'The request is not valid HTTP/1.1 (for example, a control character in a header)',
+};
+
 /**
  * Requests Node's HTTP parser refuses before Fastify sees a request (a header with a control
  * character, headers that never finished arriving, headers too large) are answered in the common
@@ -55,25 +77,7 @@ export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
  */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const problem =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? {
-          status: 408,
-          code: 'REQUEST_TIMEOUT' as const,
-          message: 'The request did not arrive in time',
-        }
-      : error.code === 'HPE_HEADER_OVERFLOW'
-        ? {
-            status: 431,
-            code: 'HEADERS_TOO_LARGE' as const,
-            message: 'The request headers are too large',
-          }
-        : {
-            status: 400,
-            code: 'BAD_REQUEST' as const,
-            message:
-              'The request is not valid HTTP/1.1 (for example, a control character in a header)',
-          };
+  const problem = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED_REQUEST;
   const requestId = randomUUID();
   const { status, body } = toErrorResponse(new ApiError({ ...problem, log: 'none' }), requestId);
   const json = JSON.stringify(body);

@@ -26,12 +26,8 @@ const HELMET_OPTIONS: HelmetOptions = {
   },
 };
 
-/**
- * Helmet's headers, computed once: they depend on no request (no nonces), so running helmet's
- * middleware for every request would only redo the same work.
- */
 /** The response headers that carry meaning for a client (beyond the CORS-safelisted ones). */
-export const EXPOSED_HEADERS: readonly string[] = [
+const EXPOSED_HEADERS: readonly string[] = [
   CORRELATION_ID_HEADER,
   'retry-after',
   'location',
@@ -43,12 +39,15 @@ export const EXPOSED_HEADERS: readonly string[] = [
   'sunset',
   'link',
   'allow',
-  'traceparent',
   'x-ratelimit-limit',
   'x-ratelimit-remaining',
   'x-ratelimit-reset',
 ];
 
+/**
+ * Helmet's headers, computed once: they depend on no request (no nonces), so running helmet's
+ * middleware for every request would only redo the same work.
+ */
 export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): [string, string][] {
   const headers = new Map<string, string>();
   const response = {

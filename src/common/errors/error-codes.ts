@@ -45,7 +45,5 @@ export const DEFAULT_CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   413: 'PAYLOAD_TOO_LARGE',
   414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
-  408: 'REQUEST_TIMEOUT',
-  431: 'HEADERS_TOO_LARGE',
   429: 'RATE_LIMITED',
 };
