@@ -11,8 +11,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
-# npm ci rejects this lockfile (it lacks other platforms' optional builds): install from it as is.
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY mock-api ./mock-api
@@ -27,7 +26,7 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 # --- the mock upstream ---
 FROM ${NODE_IMAGE} AS mock-api
