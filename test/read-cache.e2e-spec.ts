@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import nock from 'nock';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
-import { FakeClock } from '../src/circuit-breaker/testing/fake-clock';
+import { FakeClock } from '../src/testing/fake-clock';
 import { READ_BREAKER } from '../src/event-api/circuit-breakers';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
 import { LogCapture } from './support/log-capture';

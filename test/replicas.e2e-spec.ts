@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
-import { FakeClock } from '../src/circuit-breaker/testing/fake-clock';
+import { FakeClock } from '../src/testing/fake-clock';
 import type { RedisConnection } from '../src/redis/redis-connection';
 import { REDIS } from '../src/redis/redis.module';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';

@@ -1,10 +1,6 @@
+import { toSeconds } from '../shared';
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  CircuitBreakerRegistry,
-  type CircuitBreaker,
-  type CircuitBreakerSnapshot,
-  type CircuitState,
-} from '../circuit-breaker';
+import { CircuitBreakerRegistry, type CircuitBreaker, type CircuitBreakerSnapshot, type CircuitState } from '../circuit-breaker';
 import { ApiError } from '../common/errors/api-error';
 
 /** What operators see of a breaker. */
@@ -45,7 +41,7 @@ export function toStatus(snapshot: CircuitBreakerSnapshot): CircuitBreakerStatus
     failuresInWindow: snapshot.failuresInWindow,
     callsInWindow: snapshot.callsInWindow,
     totals: { ...snapshot.totals },
-    retryAfter: Math.ceil(snapshot.retryAfterMs / 1000),
+    retryAfter: toSeconds(snapshot.retryAfterMs),
     policy: snapshot.policy,
   };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { CircuitBreaker, type CallPermit } from './circuit-breaker';
 import { CircuitState } from './circuit-state';
-import { FakeClock } from './testing/fake-clock';
+import { FakeClock } from '../testing/fake-clock';
 import { CountInWindowPolicy, FailureRatePolicy } from './trip-policies';
 
 // A reference model of the breaker semantics (docs/resilience.md), written as plainly as possible (a full log of

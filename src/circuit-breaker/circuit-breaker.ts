@@ -1,8 +1,12 @@
-import { openWaitMs, type BackoffOptions } from './backoff';
-import { CircuitOpenError } from './circuit-breaker.errors';
+import {
+  backoffMs,
+  Emitter,
+  monotonicClock,
+  type BackoffOptions,
+  type Clock,
+  type Disposable,
+} from '../shared';
 import { CircuitState, type RejectingState } from './circuit-state';
-import { monotonicClock, type Clock } from './clock';
-import { Emitter, type Disposable } from './emitter';
 import type { CallOutcome, TripPolicy } from './trip-policies';
 
 export interface CircuitBreakerOptions {
@@ -16,7 +20,7 @@ export interface CircuitBreakerOptions {
   /**
    * A probe that has not reported its outcome after this long counts as a failed probe, so a
    * permit that is never settled (a caller's bug) cannot wedge the breaker HALF_OPEN. Set it a
-   * little above the upstream timeout. `execute` always settles; permits are for adapters.
+   * little above the upstream timeout.
    */
   readonly probeTimeoutMs: number;
   /** Defaults to the monotonic clock. */
@@ -115,9 +119,9 @@ type InternalState =
  * through the injected clock, and OPEN → HALF_OPEN is decided lazily whenever the breaker is used
  * or read, so nothing keeps a process alive or leaks between tests.
  *
- * Two ways to guard a call: `execute(fn, classify)` for code that owns the call (acquire, run and
- * settle in one place), and `tryAcquire()` permits for adapters whose call starts and ends in
- * different callbacks (HTTP client interceptors).
+ * A call is guarded by a permit: `tryAcquire()` admits it (or refuses it), and the adapter that
+ * owns the call settles the permit once with its outcome. Permits suit adapters whose call starts
+ * and ends in different callbacks (HTTP client interceptors).
  *
  * Outcomes of calls admitted under an earlier state (for example a slow call admitted while CLOSED
  * that fails after the circuit opened) count in the totals but never move the state: only calls
@@ -162,32 +166,6 @@ export class CircuitBreaker {
   get state(): CircuitState {
     this.advance(this.clock.now());
     return this.current.kind;
-  }
-
-  /**
-   * Runs `fn` if the breaker admits a call, and records its outcome: a resolved promise is a
-   * success; a rejection is judged by `classify` (by default a failure). Throws `CircuitOpenError`
-   * without calling `fn` when the call is refused.
-   */
-  async execute<T>(
-    fn: () => Promise<T>,
-    classify: (error: unknown) => CallClassification = () => 'failure',
-  ): Promise<T> {
-    const admission = this.tryAcquire();
-    if (!admission.admitted) {
-      throw new CircuitOpenError(this.name, admission.state, admission.retryAfterMs);
-    }
-    let outcome: CallClassification = 'ignore';
-    try {
-      const result = await fn();
-      outcome = 'success';
-      return result;
-    } catch (error) {
-      outcome = classify(error);
-      throw error;
-    } finally {
-      settle(admission, outcome);
-    }
   }
 
   /**
@@ -383,7 +361,7 @@ export class CircuitBreaker {
     reason: TransitionReason,
     failuresInWindow: number,
   ): void {
-    const waitMs = openWaitMs(failedProbes, this.backoff, this.random);
+    const waitMs = backoffMs(failedProbes, this.backoff, this.random);
     this.transition(
       { kind: CircuitState.Open, openedAt: at, waitMs, failedProbes },
       reason,

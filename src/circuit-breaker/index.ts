@@ -1,6 +1,6 @@
 // The circuit breaker core: plain TypeScript with an injected clock, no framework, HTTP client or
-// server imports (an ESLint rule keeps it so). Adapters live with the code that owns the calls.
-export { openWaitMs, type BackoffOptions } from './backoff';
+// server imports, nothing from src/ but the shared primitives (an ESLint rule keeps it so).
+// Adapters live with the code that owns the calls.
 export {
   CircuitBreaker,
   settle,
@@ -15,10 +15,7 @@ export {
 export { CircuitOpenError } from './circuit-breaker.errors';
 export { CircuitBreakerRegistry } from './circuit-breaker.registry';
 export { CircuitState, type RejectingState } from './circuit-state';
-export { monotonicClock, type Clock } from './clock';
-export { Emitter, type Disposable } from './emitter';
 export {
-  ConsecutiveFailuresPolicy,
   CountInWindowPolicy,
   FailureRatePolicy,
   type CallOutcome,

@@ -1,5 +1,4 @@
-import { openWaitMs } from './backoff';
-import { ConsecutiveFailuresPolicy, CountInWindowPolicy, FailureRatePolicy } from './trip-policies';
+import { CountInWindowPolicy, FailureRatePolicy } from './trip-policies';
 
 function record(
   policy: { record(outcome: 'success' | 'failure', now: number): boolean },
@@ -67,40 +66,5 @@ describe('FailureRatePolicy', () => {
   it('rejects a ratio outside (0, 1]', () => {
     expect(() => new FailureRatePolicy(0, 20, 1_000)).toThrow(RangeError);
     expect(() => new FailureRatePolicy(1.5, 20, 1_000)).toThrow(RangeError);
-  });
-});
-
-describe('ConsecutiveFailuresPolicy', () => {
-  it('trips on a run of failures and starts again after a success', () => {
-    expect(record(new ConsecutiveFailuresPolicy(2), 'fsffs')).toEqual([
-      false,
-      false,
-      false,
-      true,
-      false,
-    ]);
-  });
-
-  it('describes itself', () => {
-    expect(new ConsecutiveFailuresPolicy(4).describe()).toBe('4 failures in a row');
-  });
-});
-
-describe('openWaitMs', () => {
-  const options = { baseMs: 10_000, maxMs: 60_000, jitterRatio: 0.1 };
-
-  it('doubles per failed probe up to the cap', () => {
-    const noJitter = () => 0;
-    expect([0, 1, 2, 3, 4, 50].map((n) => openWaitMs(n, options, noJitter))).toEqual([
-      10_000, 20_000, 40_000, 60_000, 60_000, 60_000,
-    ]);
-  });
-
-  it('stays within 90% to 100% of the step whatever the random draw', () => {
-    for (const draw of [0, 0.25, 0.5, 0.75, 0.9999999]) {
-      const wait = openWaitMs(1, options, () => draw);
-      expect(wait).toBeGreaterThanOrEqual(18_000);
-      expect(wait).toBeLessThanOrEqual(20_000);
-    }
   });
 });

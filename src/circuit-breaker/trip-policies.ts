@@ -107,29 +107,3 @@ export class FailureRatePolicy implements TripPolicy {
     return `${Number(percent.toFixed(4))}% of at least ${this.minimumCalls} calls within ${this.windowMs} ms`;
   }
 }
-
-/** Opens after `threshold` failures in a row; any success starts the count again. */
-export class ConsecutiveFailuresPolicy implements TripPolicy {
-  private run = 0;
-
-  constructor(readonly threshold: number) {
-    positiveInteger(threshold, 'threshold');
-  }
-
-  record(outcome: CallOutcome): boolean {
-    this.run = outcome === 'failure' ? this.run + 1 : 0;
-    return this.run >= this.threshold;
-  }
-
-  counts(): WindowCounts {
-    return { calls: this.run, failures: this.run };
-  }
-
-  reset(): void {
-    this.run = 0;
-  }
-
-  describe(): string {
-    return `${this.threshold} failures in a row`;
-  }
-}

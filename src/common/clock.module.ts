@@ -1,13 +1,11 @@
-import { Global, Module } from '@nestjs/common';
-import { monotonicClock, type Clock } from '../circuit-breaker';
-import { CLOCK, WALL_CLOCK } from './clock';
+import { Module } from '@nestjs/common';
+import { CLOCK, monotonicClock, WALL_CLOCK, wallClock } from '../shared';
 
-/** The two clocks every module may inject (tests replace them with fake ones). */
-@Global()
+/** The two clocks, for the modules that measure time (tests replace them with fake ones). */
 @Module({
   providers: [
     { provide: CLOCK, useValue: monotonicClock },
-    { provide: WALL_CLOCK, useValue: { now: () => Date.now() } satisfies Clock },
+    { provide: WALL_CLOCK, useValue: wallClock },
   ],
   exports: [CLOCK, WALL_CLOCK],
 })

@@ -1,12 +1,7 @@
 import axios from 'axios';
 import nock from 'nock';
-import {
-  CircuitBreaker,
-  CircuitBreakerRegistry,
-  CircuitState,
-  CountInWindowPolicy,
-} from '../circuit-breaker';
-import { FakeClock } from '../circuit-breaker/testing/fake-clock';
+import { CircuitBreaker, CircuitBreakerRegistry, CircuitState, CountInWindowPolicy } from '../circuit-breaker';
+import { FakeClock } from '../testing/fake-clock';
 import { guardUpstream, networkError, neverAnswer } from '../testing/nock-upstream';
 import { attachCircuitBreaker, type GuardedRequestConfig } from './axios-circuit-breaker';
 import {

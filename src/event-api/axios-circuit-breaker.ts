@@ -2,13 +2,7 @@
 import type { AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios' with {
   'resolution-mode': 'import',
 };
-import {
-  CircuitOpenError,
-  settle,
-  type CallClassification,
-  type CallPermit,
-  type CircuitBreakerRegistry,
-} from '../circuit-breaker';
+import { CircuitOpenError, settle, type CallClassification, type CallPermit, type CircuitBreakerRegistry } from '../circuit-breaker';
 import { withoutStackTrace } from '../common/errors/without-stack-trace';
 
 /** Request options the adapter reads, on top of axios's own. */

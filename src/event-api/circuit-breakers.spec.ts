@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CircuitState } from '../circuit-breaker';
-import { FakeClock } from '../circuit-breaker/testing/fake-clock';
+import { FakeClock } from '../testing/fake-clock';
 import { createCircuitBreakerRegistry, READ_BREAKER, WRITE_BREAKER } from './circuit-breakers';
 
 describe('createCircuitBreakerRegistry', () => {

@@ -1,3 +1,4 @@
+import { toSeconds } from '../shared';
 import { CircuitOpenError, type CallClassification, type RejectingState } from '../circuit-breaker';
 import { ApiError, type Problem } from '../common/errors/api-error';
 import type { ErrorCode } from '../common/errors/error-codes';
@@ -152,7 +153,7 @@ export class UpstreamCircuitOpenError extends EventApiError {
     readonly state: RejectingState,
     readonly retryAfterMs: number,
   ) {
-    const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const retryAfter = Math.max(1, toSeconds(retryAfterMs));
     super({
       status: 503,
       code: 'CIRCUIT_OPEN',

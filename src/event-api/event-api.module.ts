@@ -1,8 +1,9 @@
+import { type Clock, CLOCK } from '../shared';
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CircuitBreakerRegistry, type Clock } from '../circuit-breaker';
-import { CLOCK } from '../common/clock';
+import { CircuitBreakerRegistry } from '../circuit-breaker';
+
 import type { GatewayConfig } from '../config/gateway-config';
 import { createCircuitBreakerRegistry } from './circuit-breakers';
 import { EventApiClient } from './event-api.client';

@@ -1,5 +1,6 @@
+import { Emitter } from '../shared';
 import { Injectable } from '@nestjs/common';
-import { Emitter } from '../circuit-breaker';
+
 import type { UpstreamOutcome } from './event-api.errors';
 import type { UpstreamOperation } from './upstream-call';
 

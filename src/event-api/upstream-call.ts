@@ -1,3 +1,4 @@
+import { backoffMs } from '../shared';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventApiError } from './event-api.errors';
 
@@ -27,7 +28,7 @@ export async function retryOnce<T>(attempt: () => Promise<T>, delayMs: number): 
     return await attempt();
   } catch (error) {
     if (!(error instanceof EventApiError) || !error.verdict.retryable) throw error;
-    await sleep(delayMs * (0.5 + Math.random() / 2));
+    await sleep(backoffMs(0, { baseMs: delayMs, maxMs: delayMs, jitterRatio: 0.5 }));
     return attempt();
   }
 }

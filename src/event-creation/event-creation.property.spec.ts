@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FakeClock } from '../circuit-breaker/testing/fake-clock';
+import { FakeClock } from '../testing/fake-clock';
 import type { EventApiClient } from '../event-api/event-api.client';
 import {
   UpstreamCircuitOpenError,

@@ -1,5 +1,5 @@
+import { Emitter } from '../shared';
 import { Injectable } from '@nestjs/common';
-import { Emitter } from '../circuit-breaker';
 
 /** How one delivery attempt ended, for metrics. */
 export type DeliveryOutcome =

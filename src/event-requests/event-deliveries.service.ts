@@ -1,11 +1,12 @@
+import { type Clock, WALL_CLOCK } from '../shared';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Clock } from '../circuit-breaker';
+
 import { ApiError } from '../common/errors/api-error';
-import { WALL_CLOCK } from '../common/clock';
+
 import type { GatewayConfig } from '../config/gateway-config';
 import type { Event } from '../event-api/event-api.models';
 import type { RedisConnection } from '../redis/redis-connection';

@@ -1,3 +1,4 @@
+import { backoffMs, WALL_CLOCK, type Clock } from '../shared';
 import {
   Inject,
   Injectable,
@@ -8,8 +9,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../circuit-breaker';
-import { WALL_CLOCK } from '../common/clock';
+
 import { ApiError } from '../common/errors/api-error';
 import type { GatewayConfig } from '../config/gateway-config';
 import { EventApiClient } from '../event-api/event-api.client';
@@ -29,8 +29,7 @@ export function deliveryBackoffMs(
   attemptsMade: number,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 60_000);
-  return Math.round(ceiling * (0.5 + random() / 2));
+  return backoffMs(attemptsMade - 1, { baseMs: 1000, maxMs: 60_000, jitterRatio: 0.5 }, random);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { toSeconds } from '../shared';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
@@ -35,7 +36,7 @@ export class CircuitBreakerHealthIndicator {
           state: snapshot.state,
           failuresInWindow: snapshot.failuresInWindow,
           callsInWindow: snapshot.callsInWindow,
-          retryAfterSeconds: Math.ceil(snapshot.retryAfterMs / 1000),
+          retryAfterSeconds: toSeconds(snapshot.retryAfterMs),
           policy: snapshot.policy,
         },
       ]),

@@ -1,7 +1,7 @@
+import { type Clock, WALL_CLOCK } from '../shared';
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Clock } from '../circuit-breaker';
-import { WALL_CLOCK } from '../common/clock';
+
 import type { GatewayConfig } from '../config/gateway-config';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';

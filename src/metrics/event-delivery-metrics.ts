@@ -1,3 +1,4 @@
+import { type Disposable } from '../shared';
 import {
   Inject,
   Injectable,
@@ -6,7 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Counter, Gauge, register } from 'prom-client';
-import type { Disposable } from '../circuit-breaker';
+
 import { DeliveryEvents } from '../event-requests/delivery-events';
 import { QUEUE_INSPECTOR } from '../event-requests/event-request.model';
 import type { QueueInspector, QueueState } from '../event-requests/queue-inspector';

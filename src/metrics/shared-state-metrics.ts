@@ -1,3 +1,4 @@
+import { type Disposable } from '../shared';
 import {
   Inject,
   Injectable,
@@ -7,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Gauge, register, type Counter } from 'prom-client';
-import type { Disposable } from '../circuit-breaker';
+
 import { ReadCacheEvents } from '../read-cache/read-cache.service';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';

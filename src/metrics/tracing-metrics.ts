@@ -1,7 +1,8 @@
+import { type Disposable } from '../shared';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import type { Disposable } from '../circuit-breaker';
+
 import { Tracing } from '../tracing/tracing.service';
 import { METRICS } from './metric-names';
 

@@ -1,7 +1,8 @@
+import { type Disposable } from '../shared';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { CircuitBreakerRegistry, type Disposable } from '../circuit-breaker';
+import { CircuitBreakerRegistry } from '../circuit-breaker';
 import { UpstreamCallEvents, type UpstreamCallEvent } from '../event-api/upstream-call-events';
 import { BREAKER_STATE_VALUE, METRICS } from './metric-names';
 

@@ -1,4 +1,4 @@
-import { FakeClock } from '../circuit-breaker/testing/fake-clock';
+import { FakeClock } from '../testing/fake-clock';
 import { InMemoryThrottlerStorage } from './in-memory-throttler.storage';
 
 const TTL = 60_000;

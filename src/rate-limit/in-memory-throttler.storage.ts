@@ -1,5 +1,5 @@
+import { monotonicClock, toSeconds, type Clock } from '../shared';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { monotonicClock, type Clock } from '../circuit-breaker';
 
 /** What `ThrottlerStorage.increment` resolves to (the package does not export the type by name). */
 export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -73,8 +73,6 @@ export class InMemoryThrottlerStorage implements ThrottlerStorage {
   }
 }
 
-const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
-
 /** Counts one request in `window` (unless it is blocked) and says what the guard should do. */
 function count(
   window: Window,
@@ -86,9 +84,9 @@ function count(
   if (window.blockedUntil > now) {
     return {
       totalHits: window.hits,
-      timeToExpire: seconds(window.endsAt - now),
+      timeToExpire: toSeconds(window.endsAt - now),
       isBlocked: true,
-      timeToBlockExpire: seconds(window.blockedUntil - now),
+      timeToBlockExpire: toSeconds(window.blockedUntil - now),
     };
   }
   window.hits += 1;
@@ -96,8 +94,8 @@ function count(
   if (over && blockDuration > 0) window.blockedUntil = now + blockDuration;
   return {
     totalHits: window.hits,
-    timeToExpire: seconds(window.endsAt - now),
+    timeToExpire: toSeconds(window.endsAt - now),
     isBlocked: over,
-    timeToBlockExpire: over ? seconds(blockDuration > 0 ? blockDuration : window.endsAt - now) : 0,
+    timeToBlockExpire: over ? toSeconds(blockDuration > 0 ? blockDuration : window.endsAt - now) : 0,
   };
 }

@@ -1,3 +1,4 @@
+import { toSeconds } from '../shared';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RedisConnection } from '../redis/redis-connection';
 import type { ThrottlerStorageRecord } from './in-memory-throttler.storage';
@@ -30,8 +31,6 @@ if hits > tonumber(ARGV[2]) then
 end
 return { hits, windowLeft, 0, 0 }
 `;
-
-const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
 type RateLimitCommand = (
   hitsKey: string,
@@ -71,9 +70,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     );
     return {
       totalHits: hits,
-      timeToExpire: seconds(windowLeftMs),
+      timeToExpire: toSeconds(windowLeftMs),
       isBlocked: blocked === 1,
-      timeToBlockExpire: blocked === 1 ? seconds(blockLeftMs) : 0,
+      timeToBlockExpire: blocked === 1 ? toSeconds(blockLeftMs) : 0,
     };
   }
 }

@@ -1,8 +1,8 @@
+import { Emitter, toSeconds, WALL_CLOCK, type Clock } from '../shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
-import { Emitter, type Clock } from '../circuit-breaker';
-import { WALL_CLOCK } from '../common/clock';
+
 import type { GatewayConfig } from '../config/gateway-config';
 import { EventApiError } from '../event-api/event-api.errors';
 import type { CacheEntry, CacheStore } from './cache-store';
@@ -71,7 +71,7 @@ export class ReadCache {
       return this.answer(
         entry,
         'hit',
-        `${CACHE_NAME}; hit; ttl=${seconds(this.ttlMs - ageMs)}`,
+        `${CACHE_NAME}; hit; ttl=${toSeconds(this.ttlMs - ageMs)}`,
         ageMs,
       );
     }
@@ -80,7 +80,7 @@ export class ReadCache {
       value = await load();
     } catch (error) {
       if (entry && error instanceof EventApiError && ageMs < this.ttlMs + this.staleIfErrorMs) {
-        const staleBy = Math.max(1, seconds(ageMs - this.ttlMs));
+        const staleBy = Math.max(1, toSeconds(ageMs - this.ttlMs));
         return this.answer(entry, 'stale', `${CACHE_NAME}; hit; ttl=-${staleBy}`, ageMs);
       }
       throw error;
@@ -133,5 +133,3 @@ export class ReadCache {
     }
   }
 }
-
-const seconds = (ms: number) => Math.ceil(ms / 1000);

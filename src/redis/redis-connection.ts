@@ -1,9 +1,10 @@
+import { backoffMs, Emitter, type Disposable } from '../shared';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { Emitter, type Disposable } from '../circuit-breaker';
 
-/** How long to wait between reconnection attempts: 100 ms, growing to at most 2 s. */
-export const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 100, 2000);
+/** How long to wait before reconnection attempt n (1, 2, …): 100 ms doubling to at most 2 s, jittered. */
+export const reconnectDelayMs = (attempt: number): number =>
+  backoffMs(attempt - 1, { baseMs: 100, maxMs: 2000, jitterRatio: 0.5 });
 
 /** After a failed command, how long Redis is left alone before the next try. */
 const COOL_DOWN_MS = 1000;

@@ -1,3 +1,4 @@
+import { Emitter } from '../shared';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   createNoopMeter,
@@ -21,7 +22,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { Emitter } from '../circuit-breaker';
+
 import type { GatewayConfig } from '../config/gateway-config';
 
 /** How long a shutdown waits for the last spans to be exported. */

@@ -1,10 +1,11 @@
+import { type Clock, CLOCK, WALL_CLOCK } from '../../src/shared';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
-import type { Clock } from '../../src/circuit-breaker';
-import { FakeClock } from '../../src/circuit-breaker/testing/fake-clock';
-import { CLOCK, WALL_CLOCK } from '../../src/common/clock';
+
+import { FakeClock } from '../../src/testing/fake-clock';
+
 import { loadConfig } from '../../src/config/gateway-config';
 import { LOG_DESTINATION } from '../../src/logging/pino-logger';
 import { PinoNestLogger } from '../../src/logging/pino-nest-logger';

@@ -1,0 +1,6 @@
+// Primitives every part of the gateway may use, the circuit breaker core included: plain
+// TypeScript, no framework, nothing else from src/.
+export { backoffMs, type BackoffOptions } from './backoff';
+export { CLOCK, monotonicClock, WALL_CLOCK, wallClock, type Clock } from './clock';
+export { Emitter, type Disposable } from './emitter';
+export { toSeconds } from './seconds';
