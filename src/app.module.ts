@@ -1,18 +1,13 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
-import { ClockModule } from './common/clock.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { EventCreationModule } from './event-creation/event-creation.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
-import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
-import { ReadCacheModule } from './read-cache/read-cache.module';
-import { RedisModule } from './redis/redis.module';
-import { TracingModule } from './tracing/tracing.module';
 import { UsersModule } from './users/users.module';
 import { gatewayConfigModule } from './config/gateway-config.module';
 
@@ -20,24 +15,21 @@ import { gatewayConfigModule } from './config/gateway-config.module';
 export class AppModule {
   /** The whole gateway, configured by `config` (see `loadConfig`): validated once, before this. */
   static forRoot(config: GatewayConfig): DynamicModule {
+    const queue = config.redis.url === undefined ? undefined : eventRequestsModule();
+    const creation = EventCreationModule.register(queue);
     return {
       module: AppModule,
       imports: [
         gatewayConfigModule(config),
-        ClockModule,
-        TracingModule,
-        RedisModule,
-        IdempotencyModule,
-        RateLimitModule,
-        ReadCacheModule,
         LoggingModule,
-        MetricsModule,
+        RateLimitModule,
+        MetricsModule.register(queue),
         UsersModule,
         EventsModule,
-        EventCreationModule,
-        ...(config.redis.url === undefined ? [] : [eventRequestsModule()]),
-        LegacyModule,
-        HealthModule,
+        creation,
+        ...(queue ? [queue] : []),
+        LegacyModule.register(creation),
+        HealthModule.register(queue),
         // Operators' breaker controls exist only with a token to guard them.
         ...(config.admin.token === undefined ? [] : [AdminModule]),
       ],

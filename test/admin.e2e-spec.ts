@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
 import { randomBytes } from 'node:crypto';
 import { CircuitBreakerRegistry, CircuitState } from '../src/circuit-breaker';
-import { READ_BREAKER, WRITE_BREAKER } from '../src/event-api/circuit-breakers';
+import { READ_BREAKER, WRITE_BREAKER } from '../src/upstream/upstream-breakers';
 import { ADMIN_EXAMPLES } from '../src/admin/admin.openapi';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { LogCapture } from './support/log-capture';

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import nock from 'nock';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
-import { WRITE_BREAKER } from '../src/event-api/circuit-breakers';
+import { WRITE_BREAKER } from '../src/upstream/upstream-breakers';
 import { DeliveryEvents, type DeliveryOutcome } from '../src/event-requests/delivery-events';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { sample } from './support/metrics';

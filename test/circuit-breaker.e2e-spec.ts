@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
 import { CircuitBreakerRegistry, CircuitState } from '../src/circuit-breaker';
-import { READ_BREAKER, WRITE_BREAKER } from '../src/event-api/circuit-breakers';
+import { READ_BREAKER, WRITE_BREAKER } from '../src/upstream/upstream-breakers';
 import { guardUpstream, neverAnswer, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { flushIo, useTestApp } from './support/test-app';
 

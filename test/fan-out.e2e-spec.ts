@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { EventApiClient } from '../src/event-api/event-api.client';
+import { EventGateway } from '../src/upstream/event-gateway';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
 import { flushIo, useTestApp } from './support/test-app';
 
@@ -72,7 +72,7 @@ describe('fan-out of a user’s events (e2e)', () => {
       const app = await gateway.start({ UPSTREAM_COALESCE_READS: coalesce });
       // Upstream answers are held until all five requests have asked the gateway for the same
       // thing, so the requests overlap for certain, as concurrent clients' do.
-      const client = app.get(EventApiClient);
+      const client = app.get(EventGateway);
       const usersRequested = jest.spyOn(client, 'getUserById');
       const eventsRequested = jest.spyOn(client, 'getEventById');
       const held: (() => void)[] = [];

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { ShutdownState } from '../src/health/shutdown-state';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
-import { READ_BREAKER, WRITE_BREAKER } from '../src/event-api/circuit-breakers';
+import { READ_BREAKER, WRITE_BREAKER } from '../src/upstream/upstream-breakers';
 import { failCalls } from './support/breakers';
 import { createTestApp, flushIo, useTestApp } from './support/test-app';
 

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import nock from 'nock';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
-import { WRITE_BREAKER } from '../src/event-api/circuit-breakers';
+import { WRITE_BREAKER } from '../src/upstream/upstream-breakers';
 import { guardUpstream, neverAnswer, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { startRedis, type RedisServer } from './support/redis-server';
 import { flushIo, useTestApp } from './support/test-app';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import nock from 'nock';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
 import { FakeClock } from '../src/testing/fake-clock';
-import { READ_BREAKER } from '../src/event-api/circuit-breakers';
+import { READ_BREAKER } from '../src/upstream/upstream-breakers';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
 import { LogCapture } from './support/log-capture';
 import { sample } from './support/metrics';

@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import nock from 'nock';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
-import { READ_BREAKER } from '../src/event-api/circuit-breakers';
+import { READ_BREAKER } from '../src/upstream/upstream-breakers';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
 import { LogCapture } from './support/log-capture';
 import { flushIo, useTestApp } from './support/test-app';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EventApiModule } from '../event-api/event-api.module';
+import { EventGatewayModule } from '../upstream/event-gateway.module';
 import { AdminController } from './admin.controller';
 import { AdminTokenGuard } from './admin-token.guard';
 import { CircuitBreakerAdmin } from './circuit-breaker-admin.service';
@@ -9,7 +9,7 @@ import { CircuitBreakerAdmin } from './circuit-breaker-admin.service';
  * is set: without a token the routes do not exist (404) and are not in the OpenAPI document.
  */
 @Module({
-  imports: [EventApiModule],
+  imports: [EventGatewayModule],
   controllers: [AdminController],
   providers: [AdminTokenGuard, CircuitBreakerAdmin],
 })

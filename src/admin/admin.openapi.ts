@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProperty } from '@nestjs/swagger';
 import { CircuitState } from '../circuit-breaker';
 import { ApiError } from '../common/errors/api-error';
 import { ApiErrorResponse } from '../common/openapi/api-error-responses.decorator';
-import { READ_BREAKER, WRITE_BREAKER } from '../event-api/circuit-breakers';
+import { READ_BREAKER, WRITE_BREAKER } from '../upstream/upstream-breakers';
 import { unauthorized } from './admin-token';
 import {
   breakerNotFound,

@@ -1,6 +1,11 @@
 import { toSeconds } from '../shared';
 import { Injectable, Logger } from '@nestjs/common';
-import { CircuitBreakerRegistry, type CircuitBreaker, type CircuitBreakerSnapshot, type CircuitState } from '../circuit-breaker';
+import {
+  CircuitBreakerRegistry,
+  type CircuitBreaker,
+  type CircuitBreakerSnapshot,
+  type CircuitState,
+} from '../circuit-breaker';
 import { ApiError } from '../common/errors/api-error';
 
 /** What operators see of a breaker. */

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import { Answer } from '../common/answer';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency-key';
 import type { Creation } from './event-creation.service';
 
@@ -15,29 +15,29 @@ export function prefersRespondAsync(prefer: string | string[] | undefined): bool
  * accepted create), the legacy route keeps the original system's 200. A replay says so.
  */
 export function answerCreation(
-  reply: FastifyReply,
   { outcome, replayed }: Creation,
   convention: 'resource' | 'legacy',
-): unknown {
-  if (replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+): Answer<unknown> {
+  const replay: Record<string, string> = replayed ? { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } : {};
   switch (outcome.kind) {
     case 'created':
-      if (convention === 'legacy') {
-        void reply.code(200);
-        return outcome.event;
-      }
-      void reply
-        .code(201)
-        .header('location', `/events/${encodeURIComponent(String(outcome.event.id))}`);
-      return outcome.event;
+      if (convention === 'legacy') return new Answer(outcome.event, replay, 200);
+      return new Answer(
+        outcome.event,
+        { ...replay, location: `/events/${encodeURIComponent(String(outcome.event.id))}` },
+        201,
+      );
     case 'accepted':
-      void reply
-        .code(202)
-        .header('location', `/event-requests/${encodeURIComponent(String(outcome.request.id))}`)
-        .header('preference-applied', 'respond-async');
-      return outcome.request;
+      return new Answer(
+        outcome.request,
+        {
+          ...replay,
+          location: `/event-requests/${encodeURIComponent(String(outcome.request.id))}`,
+          'preference-applied': 'respond-async',
+        },
+        202,
+      );
     case 'refused':
-      void reply.code(outcome.status).headers({ ...outcome.headers });
-      return outcome.body;
+      return new Answer(outcome.body, { ...replay, ...outcome.headers }, outcome.status);
   }
 }

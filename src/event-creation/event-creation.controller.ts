@@ -1,8 +1,8 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Answer } from '../common/answer';
 import { ApiRateLimitedResponse } from '../common/openapi/api-error-responses.decorator';
-import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
+import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
 import { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventDto } from '../events/dto/event.dto';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
@@ -32,13 +32,12 @@ export class EventCreationController {
     @Body() body: CreateEventDto,
     @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<unknown> {
+  ): Promise<Answer<unknown>> {
     const creation = await this.creation.create({
       input: body,
       idempotencyKey: parseIdempotencyKey(idempotencyKey),
       respondAsync: prefersRespondAsync(prefer),
     });
-    return answerCreation(reply, creation, 'resource');
+    return answerCreation(creation, 'resource');
   }
 }

@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { FakeClock } from '../testing/fake-clock';
-import type { EventApiClient } from '../event-api/event-api.client';
+import type { EventGateway } from '../upstream/event-gateway';
 import {
   UpstreamCircuitOpenError,
   UpstreamHttpError,
   UpstreamNetworkError,
   UpstreamTimeoutError,
-} from '../event-api/event-api.errors';
-import type { Event } from '../event-api/event-api.models';
+} from '../upstream/event-api.errors';
+import type { Event } from '../upstream/event-api.models';
 import { CircuitState } from '../circuit-breaker';
-import { EventsService } from '../events/events.service';
+import { EventWriter } from './event-writer';
 import { Idempotency } from '../idempotency/idempotency.service';
 import { MemoryIdempotencyStore } from '../idempotency/idempotency.store';
 import type { ReadCache } from '../read-cache/read-cache.service';
@@ -39,13 +39,12 @@ class ModelUpstream {
   readonly events = new Map<string, Event>();
   next: Behaviour = 'ok';
 
-  client(): EventApiClient {
+  client(): EventGateway {
     return {
-      assertWritable: () => {
-        if (this.next === 'refused-by-breaker') {
-          throw UpstreamCircuitOpenError.of('event-api.write', CircuitState.Open, 1000);
-        }
-      },
+      writeRefusal: () =>
+        this.next === 'refused-by-breaker'
+          ? UpstreamCircuitOpenError.of('event-api.write', CircuitState.Open, 1000)
+          : undefined,
       getUserById: (id: string) => Promise.resolve({ id, name: 'Ada', events: [] }),
       getEventById: (id: string) =>
         this.next === 'reads-refused'
@@ -74,7 +73,7 @@ class ModelUpstream {
             return Promise.reject(new Error('unreachable: refused before sending'));
         }
       },
-    } as unknown as EventApiClient;
+    } as unknown as EventGateway;
   }
 }
 
@@ -114,12 +113,12 @@ describe('creates with an Idempotency-Key, against a model of the upstream', () 
         const clock = new FakeClock(Date.now());
         const upstream = new ModelUpstream();
         const cache = { invalidate: () => Promise.resolve() } as unknown as ReadCache;
-        const events = new EventsService(upstream.client(), cache);
+        const writer = new EventWriter(upstream.client(), cache);
         const idempotency = new Idempotency(
           new MemoryIdempotencyStore(() => clock.now()),
           testConfig(),
         );
-        const creation = new EventCreation(events, idempotency);
+        const creation = new EventCreation(writer, idempotency);
         const answered = new Map<number, string>(); // key → event id answered 201
 
         for (const command of commands) {

@@ -2,14 +2,14 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error-response';
 import { requestContext } from '../common/request-context';
-import { EventApiError } from '../event-api/event-api.errors';
+import { EventApiError } from '../upstream/event-api.errors';
 import type { EventDeliveries } from '../event-requests/event-deliveries.service';
 import { EVENT_DELIVERIES } from '../event-requests/event-request.model';
 import { fingerprint } from '../idempotency/idempotency-key';
 import { Idempotency, type KeyClaim } from '../idempotency/idempotency.service';
 import type { StoredOutcome } from '../idempotency/idempotency.store';
 import type { CreateEventDto } from '../events/dto/create-event.dto';
-import { EventsService } from '../events/events.service';
+import { EventWriter } from './event-writer';
 
 export interface CreationRequest {
   readonly input: CreateEventDto;
@@ -31,7 +31,7 @@ export interface Creation {
 @Injectable()
 export class EventCreation {
   constructor(
-    private readonly events: EventsService,
+    private readonly writer: EventWriter,
     private readonly idempotency: Idempotency,
     @Optional() @Inject(EVENT_DELIVERIES) deliveries?: EventDeliveries,
   ) {
@@ -72,13 +72,13 @@ export class EventCreation {
     async: boolean,
     claim: KeyClaim | undefined,
   ): Promise<StoredOutcome> {
-    const event = this.events.newEvent(input, claim?.eventId);
+    const event = this.writer.newEvent(input, claim?.eventId);
     if (async && this.deliveries) {
       // The request id follows the key: a replayed or resumed key never queues a second delivery.
       const request = await this.deliveries.enqueue(event, claim?.eventId);
       return { kind: 'accepted', request: { ...request } };
     }
-    const stored = await this.events.store(event, { mayExist: claim?.mayExist ?? false });
+    const stored = await this.writer.store(event, { mayExist: claim?.mayExist ?? false });
     return { kind: 'created', event: { ...stored.event } };
   }
 

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from '../common/errors/api-error';
 
 import type { GatewayConfig } from '../config/gateway-config';
-import type { Event } from '../event-api/event-api.models';
+import type { Event } from '../upstream/event-api.models';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
 import {

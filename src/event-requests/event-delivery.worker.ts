@@ -12,9 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ApiError } from '../common/errors/api-error';
 import type { GatewayConfig } from '../config/gateway-config';
-import { EventApiClient } from '../event-api/event-api.client';
-import { UpstreamCircuitOpenError } from '../event-api/event-api.errors';
-import { EventsService } from '../events/events.service';
+import { EventGateway } from '../upstream/event-gateway';
+import { UpstreamCircuitOpenError } from '../upstream/event-api.errors';
+import { EventWriter } from '../event-creation/event-writer';
 import type { RedisConnection } from '../redis/redis-connection';
 import { reconnectDelayMs } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
@@ -48,8 +48,8 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
   constructor(
     private readonly config: ConfigService<GatewayConfig, true>,
     @Inject(REDIS) private readonly redis: RedisConnection,
-    private readonly events: EventsService,
-    private readonly eventApi: EventApiClient,
+    private readonly writer: EventWriter,
+    private readonly eventApi: EventGateway,
     private readonly outcomes: DeliveryEvents,
     @Inject(WALL_CLOCK) private readonly clock: Clock,
   ) {}
@@ -124,7 +124,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     }
     let sent: boolean;
     try {
-      ({ sent } = await this.events.store(event, { mayExist }));
+      ({ sent } = await this.writer.store(event, { mayExist }));
     } catch (error) {
       if (error instanceof UpstreamCircuitOpenError) {
         return this.postpone(job, token, error.retryAfterMs);

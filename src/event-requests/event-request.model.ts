@@ -1,4 +1,4 @@
-import type { Event } from '../event-api/event-api.models';
+import type { Event } from '../upstream/event-api.models';
 
 /**
  * Injection tokens of the queue's services. Code outside this folder depends on these (and on

@@ -1,11 +1,12 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { GatewayConfig } from '../config/gateway-config';
-import { EventApiModule } from '../event-api/event-api.module';
-import { EventsModule } from '../events/events.module';
+import { EventGatewayModule } from '../upstream/event-gateway.module';
+import { ClockModule } from '../common/clock.module';
+import { EventWriterModule } from '../event-creation/event-writer.module';
 import type { RedisConnection } from '../redis/redis-connection';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisModule } from '../redis/redis.module';
 import { EventDeliveries } from './event-deliveries.service';
 import { DeliveryEvents } from './delivery-events';
 import { EventDeliveryWorker } from './event-delivery.worker';
@@ -16,14 +17,14 @@ import { QueueInspector } from './queue-inspector';
 /**
  * `Prefer: respond-async` creates: a durable BullMQ queue on the shared Redis, its worker, and
  * `GET /event-requests/{id}`. Only with REDIS_URL (nothing durable can be promised without it).
- * Global so that the create path, readiness and metrics find it when it exists. Loaded only then
- * (app.module.ts): BullMQ costs ~25 MiB and ~150 ms at start-up.
+ * The create path, readiness and metrics import it when it exists (app.module.ts hands it to
+ * them). Loaded only then: BullMQ costs ~25 MiB and ~150 ms at start-up.
  */
-@Global()
 @Module({
   imports: [
     BullModule.registerQueueAsync({
       name: EVENT_DELIVERY_QUEUE,
+      imports: [RedisModule],
       inject: [REDIS, ConfigService],
       useFactory: (redis: RedisConnection, config: ConfigService<GatewayConfig, true>) => ({
         // The gateway's fail-fast connection: queueing fails at once while Redis is away.
@@ -31,8 +32,10 @@ import { QueueInspector } from './queue-inspector';
         prefix: `${config.get('redis.keyPrefix', { infer: true })}queue`,
       }),
     }),
-    EventsModule,
-    EventApiModule,
+    ClockModule,
+    RedisModule,
+    EventWriterModule,
+    EventGatewayModule,
   ],
   controllers: [EventRequestsController],
   providers: [

@@ -1,14 +1,14 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Answer } from '../common/answer';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
-import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
-import type { Event } from '../event-api/event-api.models';
+import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
+import type { Event } from '../upstream/event-api.models';
 import { EventDto } from './dto/event.dto';
 import { EventsService } from './events.service';
 import { CacheKeys } from '../read-cache/cache-keys';
@@ -28,8 +28,8 @@ export class EventsController {
   @Get()
   @ApiOperation({ summary: 'List events' })
   @ApiCachedRead({ type: [EventDto] })
-  getEvents(@Res({ passthrough: true }) reply: FastifyReply): Promise<Event[]> {
-    return this.cache.serve(reply, CacheKeys.events(), () => this.events.getEvents());
+  getEvents(): Promise<Answer<Event[]>> {
+    return this.cache.serve(CacheKeys.events(), () => this.events.getEvents());
   }
 
   @Get(':id')
@@ -37,10 +37,7 @@ export class EventsController {
   @ApiCachedRead({ type: EventDto })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such event', 'EVENT_NOT_FOUND')
-  getEvent(
-    @Param() { id }: IdParams,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Event> {
-    return this.cache.serve(reply, CacheKeys.event(id), () => this.events.getEvent(id));
+  getEvent(@Param() { id }: IdParams): Promise<Answer<Event>> {
+    return this.cache.serve(CacheKeys.event(id), () => this.events.getEvent(id));
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { EventApiModule } from '../event-api/event-api.module';
+import { ReadCacheModule } from '../read-cache/read-cache.module';
+import { EventGatewayModule } from '../upstream/event-gateway.module';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
 
 @Module({
-  imports: [EventApiModule],
+  imports: [EventGatewayModule, ReadCacheModule],
   controllers: [EventsController],
   providers: [EventsService],
   exports: [EventsService],

@@ -1,4 +1,5 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Answer } from '../common/answer';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import {
@@ -7,7 +8,6 @@ import {
   MemoryHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
-import type { FastifyReply } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
 import { ApiLivenessResponses, ApiReadinessResponses } from './health.openapi';
@@ -39,8 +39,8 @@ export class HealthController {
   // Terminus's own OpenAPI examples describe a database and redis this app does not have.
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiLivenessResponses()
-  liveness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
-    return this.run(reply, [() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
+  liveness(): Promise<HealthCheckResult | Answer<HealthCheckResult>> {
+    return this.run([() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
   }
 
   @Get('ready')
@@ -51,8 +51,8 @@ export class HealthController {
   })
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiReadinessResponses()
-  readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
-    return this.run(reply, [
+  readiness(): Promise<HealthCheckResult | Answer<HealthCheckResult>> {
+    return this.run([
       () => this.lifecycle.check('lifecycle'),
       () => this.breakers.check('circuitBreakers'),
       ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
@@ -62,15 +62,13 @@ export class HealthController {
 
   /** Answers Terminus's own JSON whatever the status, rather than the generic error body. */
   private async run(
-    reply: FastifyReply,
     checks: Parameters<HealthCheckService['check']>[0],
-  ): Promise<HealthCheckResult> {
+  ): Promise<HealthCheckResult | Answer<HealthCheckResult>> {
     try {
       return await this.health.check(checks);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      void reply.status(503);
-      return error.getResponse() as HealthCheckResult;
+      return new Answer(error.getResponse() as HealthCheckResult, {}, 503);
     }
   }
 }

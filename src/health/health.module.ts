@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { EventApiModule } from '../event-api/event-api.module';
+import { RedisModule } from '../redis/redis.module';
+import { EventGatewayModule } from '../upstream/event-gateway.module';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
 import { HealthController } from './health.controller';
 import { EventRequestsHealthIndicator } from './event-requests.health';
@@ -8,15 +9,26 @@ import { RedisHealthIndicator } from './redis.health';
 import { ShutdownState } from './shutdown-state';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
-@Module({
-  imports: [TerminusModule.forRoot({ logger: false }), EventApiModule],
-  controllers: [HealthController],
-  providers: [
-    CircuitBreakerHealthIndicator,
-    ShutdownState,
-    ShutdownHealthIndicator,
-    RedisHealthIndicator,
-    EventRequestsHealthIndicator,
-  ],
-})
-export class HealthModule {}
+@Module({})
+export class HealthModule {
+  /** @param queue the queue of accepted creates (with REDIS_URL), listed in readiness. */
+  static register(queue?: Type): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [
+        TerminusModule.forRoot({ logger: false }),
+        EventGatewayModule,
+        RedisModule,
+        ...(queue ? [queue] : []),
+      ],
+      controllers: [HealthController],
+      providers: [
+        CircuitBreakerHealthIndicator,
+        ShutdownState,
+        ShutdownHealthIndicator,
+        RedisHealthIndicator,
+        EventRequestsHealthIndicator,
+      ],
+    };
+  }
+}

@@ -1,10 +1,11 @@
 import { type Clock, WALL_CLOCK } from '../shared';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { GatewayConfig } from '../config/gateway-config';
 import type { RedisConnection } from '../redis/redis-connection';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisModule } from '../redis/redis.module';
+import { ClockModule } from '../common/clock.module';
 import {
   FallbackIdempotencyStore,
   MemoryIdempotencyStore,
@@ -14,8 +15,8 @@ import {
 import { IDEMPOTENCY_STORE, Idempotency } from './idempotency.service';
 
 /** Idempotency keys: in Redis (every replica) when REDIS_URL is set, in process memory otherwise. */
-@Global()
 @Module({
+  imports: [ClockModule, RedisModule],
   providers: [
     {
       provide: IDEMPOTENCY_STORE,

@@ -1,14 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Answer } from '../common/answer';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
-import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
-import type { Event, User } from '../event-api/event-api.models';
+import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
+import type { Event, User } from '../upstream/event-api.models';
 import { ApiCreateEventBody } from '../event-creation/create-event.openapi';
 import { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventDto } from '../events/dto/event.dto';
@@ -41,8 +41,8 @@ export class LegacyController {
   @Get('getUsers')
   @ApiOperation({ summary: 'List users (use GET /users)', deprecated: true })
   @ApiCachedRead({ type: [UserDto] })
-  getUsers(@Res({ passthrough: true }) reply: FastifyReply): Promise<User[]> {
-    return this.cache.serve(reply, CacheKeys.users(), () => this.users.getUsers());
+  getUsers(): Promise<Answer<User[]>> {
+    return this.cache.serve(CacheKeys.users(), () => this.users.getUsers());
   }
 
   @Get('getEventsByUserId/:id')
@@ -50,18 +50,15 @@ export class LegacyController {
   @ApiCachedRead({ type: [EventDto] })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getEventsByUserId(
-    @Param() { id }: IdParams,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Event[]> {
-    return this.cache.serve(reply, CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
+  getEventsByUserId(@Param() { id }: IdParams): Promise<Answer<Event[]>> {
+    return this.cache.serve(CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
   }
 
   @Get('getEvents')
   @ApiOperation({ summary: 'List events (use GET /events)', deprecated: true })
   @ApiCachedRead({ type: [EventDto] })
-  getEvents(@Res({ passthrough: true }) reply: FastifyReply): Promise<Event[]> {
-    return this.cache.serve(reply, CacheKeys.events(), () => this.events.getEvents());
+  getEvents(): Promise<Answer<Event[]>> {
+    return this.cache.serve(CacheKeys.events(), () => this.events.getEvents());
   }
 
   @Post('addEvent')
@@ -72,14 +69,13 @@ export class LegacyController {
   async addEvent(
     @Body() body: CreateEventDto,
     @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<unknown> {
+  ): Promise<Answer<unknown>> {
     // Shares the key scope of POST /events; answers in the original system's convention.
     const creation = await this.creation.create({
       input: body,
       idempotencyKey: parseIdempotencyKey(idempotencyKey),
       respondAsync: false,
     });
-    return answerCreation(reply, creation, 'legacy');
+    return answerCreation(creation, 'legacy');
   }
 }

@@ -1,14 +1,18 @@
-import { Module } from '@nestjs/common';
-import { EventCreationModule } from '../event-creation/event-creation.module';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
+import { ReadCacheModule } from '../read-cache/read-cache.module';
 import { UsersModule } from '../users/users.module';
-import { DeprecationHeadersHook } from './deprecation-headers.hook';
 import { LegacyController } from './legacy.controller';
 
 /** The original system's deprecated paths, served by the Users and Events services. */
-@Module({
-  imports: [UsersModule, EventsModule, EventCreationModule],
-  controllers: [LegacyController],
-  providers: [DeprecationHeadersHook],
-})
-export class LegacyModule {}
+@Module({})
+export class LegacyModule {
+  /** @param creation the `EventCreationModule` the app uses (POST /addEvent shares it). */
+  static register(creation: DynamicModule): DynamicModule {
+    return {
+      module: LegacyModule,
+      imports: [UsersModule, EventsModule, ReadCacheModule, creation],
+      controllers: [LegacyController],
+    };
+  }
+}

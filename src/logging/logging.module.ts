@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config';
 import { createPinoLogger, LOG_DESTINATION, PINO } from './pino-logger';
 import { PinoNestLogger } from './pino-nest-logger';
-import { RequestLogHook } from './request-log.hook';
+import { RequestLog } from './request-log';
 
 /**
  * Structured logs with pino: Nest's own logger writes through it (`app.useLogger(PinoNestLogger)`),
@@ -21,8 +21,8 @@ import { RequestLogHook } from './request-log.hook';
         createPinoLogger(config.get('app', { infer: true }), destination),
     },
     PinoNestLogger,
-    RequestLogHook,
+    RequestLog,
   ],
-  exports: [PinoNestLogger, PINO],
+  exports: [PinoNestLogger, PINO, RequestLog],
 })
 export class LoggingModule {}

@@ -1,12 +1,15 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import {
   makeCounterProvider,
   makeGaugeProvider,
   makeHistogramProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
-import { EventApiModule } from '../event-api/event-api.module';
-import { HttpMetricsHook } from './http-metrics.hook';
+import { ReadCacheModule } from '../read-cache/read-cache.module';
+import { RedisModule } from '../redis/redis.module';
+import { TracingModule } from '../tracing/tracing.module';
+import { EventGatewayModule } from '../upstream/event-gateway.module';
+import { HttpMetrics } from './http-metrics';
 import { MetricsController } from './metrics.controller';
 import { METRICS } from './metric-names';
 import { EventDeliveryMetrics } from './event-delivery-metrics';
@@ -17,68 +20,84 @@ import { UpstreamMetrics } from './upstream-metrics';
 /** Buckets around the upstream's real latencies (500 ms event fetches, 3 s timeout). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10];
 
+/** Made once: registering it collects Node's default metrics into the global registry. */
+const PROMETHEUS = PrometheusModule.register({
+  path: '/metrics',
+  controller: MetricsController,
+  defaultMetrics: { enabled: true },
+});
+
+const METRIC_PROVIDERS = [
+  makeHistogramProvider({
+    name: METRICS.httpRequestDuration,
+    help: 'Duration of HTTP requests served, by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: LATENCY_BUCKETS,
+  }),
+  makeHistogramProvider({
+    name: METRICS.upstreamRequestDuration,
+    help: 'Duration of upstream Event API calls, by operation and outcome',
+    labelNames: ['operation', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+  }),
+  makeCounterProvider({
+    name: METRICS.upstreamRequests,
+    help: 'Upstream Event API calls, by operation and outcome (rejected: refused by the breaker)',
+    labelNames: ['operation', 'outcome'],
+  }),
+  makeGaugeProvider({
+    name: METRICS.circuitBreakerState,
+    help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open, 3 forced open, 4 disabled',
+    labelNames: ['name'],
+  }),
+  makeCounterProvider({
+    name: METRICS.circuitBreakerTransitions,
+    help: 'Circuit breaker state transitions',
+    labelNames: ['name', 'from', 'to'],
+  }),
+  makeCounterProvider({
+    name: METRICS.circuitBreakerRejections,
+    help: 'Calls rejected by a circuit breaker without contacting the upstream',
+    labelNames: ['name'],
+  }),
+  makeCounterProvider({
+    name: METRICS.readCacheRequests,
+    help: 'Cached reads by outcome: hit (fresh), stale (served while the upstream failed), miss',
+    labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
+    name: METRICS.readCacheStoreErrors,
+    help: 'Read-cache store operations that failed (get, set, delete) or entries that did not parse',
+    labelNames: ['operation'],
+  }),
+  makeCounterProvider({
+    name: METRICS.spansDropped,
+    help: 'Spans dropped because the export queue was full (an unreachable or slow collector)',
+  }),
+  UpstreamMetrics,
+  SharedStateMetrics,
+  TracingMetrics,
+  EventDeliveryMetrics,
+  HttpMetrics,
+];
+
 /** Prometheus metrics at GET /metrics: HTTP, upstream and breaker metrics plus Node's defaults. */
-@Module({
-  imports: [
-    EventApiModule,
-    PrometheusModule.register({
-      path: '/metrics',
-      controller: MetricsController,
-      defaultMetrics: { enabled: true },
-    }),
-  ],
-  providers: [
-    makeHistogramProvider({
-      name: METRICS.httpRequestDuration,
-      help: 'Duration of HTTP requests served, by method, route template and status code',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: LATENCY_BUCKETS,
-    }),
-    makeHistogramProvider({
-      name: METRICS.upstreamRequestDuration,
-      help: 'Duration of upstream Event API calls, by operation and outcome',
-      labelNames: ['operation', 'outcome'],
-      buckets: LATENCY_BUCKETS,
-    }),
-    makeCounterProvider({
-      name: METRICS.upstreamRequests,
-      help: 'Upstream Event API calls, by operation and outcome (rejected: refused by the breaker)',
-      labelNames: ['operation', 'outcome'],
-    }),
-    makeGaugeProvider({
-      name: METRICS.circuitBreakerState,
-      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open, 3 forced open, 4 disabled',
-      labelNames: ['name'],
-    }),
-    makeCounterProvider({
-      name: METRICS.circuitBreakerTransitions,
-      help: 'Circuit breaker state transitions',
-      labelNames: ['name', 'from', 'to'],
-    }),
-    makeCounterProvider({
-      name: METRICS.circuitBreakerRejections,
-      help: 'Calls rejected by a circuit breaker without contacting the upstream',
-      labelNames: ['name'],
-    }),
-    makeCounterProvider({
-      name: METRICS.readCacheRequests,
-      help: 'Cached reads by outcome: hit (fresh), stale (served while the upstream failed), miss',
-      labelNames: ['outcome'],
-    }),
-    makeCounterProvider({
-      name: METRICS.readCacheStoreErrors,
-      help: 'Read-cache store operations that failed (get, set, delete) or entries that did not parse',
-      labelNames: ['operation'],
-    }),
-    makeCounterProvider({
-      name: METRICS.spansDropped,
-      help: 'Spans dropped because the export queue was full (an unreachable or slow collector)',
-    }),
-    UpstreamMetrics,
-    SharedStateMetrics,
-    TracingMetrics,
-    EventDeliveryMetrics,
-    HttpMetricsHook,
-  ],
-})
-export class MetricsModule {}
+@Module({})
+export class MetricsModule {
+  /** @param queue the queue of accepted creates (with REDIS_URL), whose depth is measured. */
+  static register(queue?: Type): DynamicModule {
+    return {
+      module: MetricsModule,
+      imports: [
+        EventGatewayModule,
+        ReadCacheModule,
+        RedisModule,
+        TracingModule,
+        ...(queue ? [queue] : []),
+        PROMETHEUS,
+      ],
+      providers: METRIC_PROVIDERS,
+      exports: [HttpMetrics],
+    };
+  }
+}

@@ -3,7 +3,7 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
-import { UpstreamCallEvents, type UpstreamCallEvent } from '../event-api/upstream-call-events';
+import { UpstreamCallEvents, type UpstreamCallEvent } from '../upstream/upstream-call-events';
 import { BREAKER_STATE_VALUE, METRICS } from './metric-names';
 
 /** Turns the Event API client's call events and the breakers' transitions into metrics. */

@@ -96,6 +96,8 @@ function count(
     totalHits: window.hits,
     timeToExpire: toSeconds(window.endsAt - now),
     isBlocked: over,
-    timeToBlockExpire: over ? toSeconds(blockDuration > 0 ? blockDuration : window.endsAt - now) : 0,
+    timeToBlockExpire: over
+      ? toSeconds(blockDuration > 0 ? blockDuration : window.endsAt - now)
+      : 0,
   };
 }

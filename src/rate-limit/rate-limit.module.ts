@@ -4,7 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { GatewayConfig } from '../config/gateway-config';
 import { ClientThrottlerGuard } from './client-throttler.guard';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisModule } from '../redis/redis.module';
 import type { RedisConnection } from '../redis/redis-connection';
 import { InMemoryThrottlerStorage } from './in-memory-throttler.storage';
 import { FallbackThrottlerStorage, RedisThrottlerStorage } from './redis-throttler.storage';
@@ -17,6 +17,7 @@ import { FallbackThrottlerStorage, RedisThrottlerStorage } from './redis-throttl
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
+      imports: [RedisModule],
       inject: [ConfigService, REDIS],
       useFactory: (config: ConfigService<GatewayConfig, true>, redis: RedisConnection | null) => {
         const security = config.get('security', { infer: true });

@@ -1,20 +1,21 @@
 import { type Clock, WALL_CLOCK } from '../shared';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import type { GatewayConfig } from '../config/gateway-config';
 import type { RedisConnection } from '../redis/redis-connection';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisModule } from '../redis/redis.module';
+import { ClockModule } from '../common/clock.module';
 import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './cache-store';
 import { CACHE_STORE, ReadCache, ReadCacheEvents } from './read-cache.service';
 
 /**
  * The read cache: in Redis (shared by every replica) when REDIS_URL is set, in process memory
- * otherwise. Global: the feature controllers serve their reads through it and the create path
+ * otherwise. The feature controllers serve their reads through it and the create path
  * invalidates what it changes.
  */
-@Global()
 @Module({
+  imports: [ClockModule, RedisModule],
   providers: [
     ReadCacheEvents,
     {

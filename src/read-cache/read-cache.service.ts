@@ -1,10 +1,10 @@
 import { Emitter, toSeconds, WALL_CLOCK, type Clock } from '../shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { FastifyReply } from 'fastify';
 
+import { Answer } from '../common/answer';
 import type { GatewayConfig } from '../config/gateway-config';
-import { EventApiError } from '../event-api/event-api.errors';
+import { EventApiError } from '../upstream/event-api.errors';
 import type { CacheEntry, CacheStore } from './cache-store';
 
 /** Injection token of the `CacheStore` (memory or Redis). */
@@ -55,12 +55,15 @@ export class ReadCache {
     this.staleIfErrorMs = settings.staleIfErrorMs;
   }
 
-  /** `read`, then the `Cache-Status` and `Age` headers on `reply`; resolves to the value. */
-  async serve<T>(reply: FastifyReply, key: string, load: () => Promise<T>): Promise<T> {
+  /** `read`, as the route's answer: the value with its `Cache-Status` and `Age` headers. */
+  async serve<T>(key: string, load: () => Promise<T>): Promise<Answer<T>> {
     const read = await this.read(key, load);
-    void reply.header('cache-status', read.cacheStatus);
-    if (read.ageSeconds !== undefined) void reply.header('age', String(read.ageSeconds));
-    return read.value;
+    return new Answer(
+      read.value,
+      read.ageSeconds === undefined
+        ? { 'cache-status': read.cacheStatus }
+        : { 'cache-status': read.cacheStatus, age: String(read.ageSeconds) },
+    );
   }
 
   async read<T>(key: string, load: () => Promise<T>): Promise<CachedRead<T>> {

@@ -1,11 +1,4 @@
-import {
-  Global,
-  Inject,
-  Injectable,
-  Module,
-  Optional,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { RedisConnection } from './redis-connection';
@@ -28,7 +21,6 @@ class RedisShutdown implements OnApplicationShutdown {
  * lives in process memory (one replica, `npm start`, most tests); set, state is shared by every
  * replica through Redis, with process memory (or the upstream) as the fallback while Redis is away.
  */
-@Global()
 @Module({
   providers: [
     {

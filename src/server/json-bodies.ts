@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { ApiError } from '../common/errors/api-error';
 import { takesNoBody } from '../common/no-request-body';
@@ -23,27 +23,27 @@ const badJson = (code: 'MALFORMED_JSON' | 'FORBIDDEN_KEY', message: string) =>
 
 /**
  * JSON is the only body this API takes. A request that may carry a body must say
- * `Content-Type: application/json` (else 415, before any byte of the body is read; a route marked
- * `@NoRequestBody()` may also be sent none, or an empty one), and the body
- * is parsed with clear answers: not JSON, empty, or carrying a key that could poison prototypes
- * (`__proto__`, `constructor.prototype`) are three different 400s.
+ * `Content-Type: application/json` (else 415: the request pipeline asks in onRequest, before any
+ * byte of the body is read; a route marked `@NoRequestBody()` may also be sent none, or an empty
+ * one). Returns the 415 to answer, or `undefined`.
  */
-export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    // A path that does not exist is 404 (or 405) whatever its content type.
-    if (request.routeOptions.url === undefined) {
-      done();
-      return;
-    }
-    const contentType = request.headers['content-type'];
-    const needsJson =
-      (BODY_METHODS.has(request.method) && !takesNoBody(request)) || contentType !== undefined;
-    if (request.method !== 'GET' && needsJson && !JSON_MEDIA_TYPE.test(contentType ?? '')) {
-      done(unsupportedMediaType());
-      return;
-    }
-    done();
-  });
+export function unsupportedContentType(request: FastifyRequest): ApiError | undefined {
+  // A path that does not exist is 404 (or 405) whatever its content type.
+  if (request.routeOptions.url === undefined) return undefined;
+  const contentType = request.headers['content-type'];
+  const needsJson =
+    (BODY_METHODS.has(request.method) && !takesNoBody(request)) || contentType !== undefined;
+  if (request.method !== 'GET' && needsJson && !JSON_MEDIA_TYPE.test(contentType ?? '')) {
+    return unsupportedMediaType();
+  }
+  return undefined;
+}
+
+/**
+ * The gateway's JSON parser: bodies are parsed with clear answers: not JSON, empty, or carrying a
+ * key that could poison prototypes (`__proto__`, `constructor.prototype`) are three different 400s.
+ */
+export function parseJsonBodies(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(
     'application/json',

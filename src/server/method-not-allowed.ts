@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { toErrorResponse } from '../common/errors/error-response';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { toErrorResponse, type ErrorResponse } from '../common/errors/error-response';
 import { ApiError } from '../common/errors/api-error';
 
 /** A route's path as a pattern: `:name` matches one segment, `*` the rest of the path. */
@@ -16,11 +16,14 @@ function patternToRegExp(url: string): RegExp {
 }
 
 /**
- * Answers 405 with `Allow` for a path that exists under other methods (DELETE /events/1), instead
- * of the router's 404 "Cannot DELETE". Routes are recorded as they are registered, so this must
- * be installed before any route is.
+ * Records every route's methods as it is registered (so it must be called before any route is),
+ * and returns the check the request pipeline runs in onRequest: for a path that exists under other
+ * methods (DELETE /events/1), the 405 with `Allow` to answer instead of the router's 404
+ * "Cannot DELETE"; `undefined` otherwise.
  */
-export function answerMethodNotAllowed(fastify: FastifyInstance): void {
+export function methodNotAllowed(
+  fastify: FastifyInstance,
+): (request: FastifyRequest) => ErrorResponse | undefined {
   const routes: { pattern: RegExp; methods: Set<string> }[] = [];
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -32,22 +35,16 @@ export function answerMethodNotAllowed(fastify: FastifyInstance): void {
     for (const method of methods) entry.methods.add(method);
   });
 
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.routeOptions.url !== undefined) {
-      done(); // a route matched: nothing to do
-      return;
-    }
+  return (request) => {
+    if (request.routeOptions.url !== undefined) return undefined; // a route matched
     const path = request.url.split('?')[0];
     const allowed = new Set<string>();
     for (const { pattern, methods } of routes) {
       if (pattern.test(path)) for (const method of methods) allowed.add(method);
     }
-    if (allowed.size === 0) {
-      done(); // no such path: the router's 404
-      return;
-    }
+    if (allowed.size === 0) return undefined; // no such path: the router's 404
     const allow = [...allowed].sort().join(', ');
-    const { status, headers, body } = toErrorResponse(
+    return toErrorResponse(
       new ApiError({
         status: 405,
         code: 'METHOD_NOT_ALLOWED',
@@ -57,6 +54,5 @@ export function answerMethodNotAllowed(fastify: FastifyInstance): void {
       }),
       request.id,
     );
-    void reply.code(status).headers(headers).send(body);
-  });
+  };
 }

@@ -61,25 +61,13 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): [strin
   return [...headers];
 }
 
-/** Security headers on every answer, and CORS for the configured origins only. */
-export function applySecurity(
-  app: NestFastifyApplication,
-  security: GatewayConfig['security'],
-): void {
-  const headers = securityHeaders();
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
-      for (const [name, value] of headers) reply.header(name, value);
-      done();
-    });
-  if (security.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: [...security.corsOrigins],
-      methods: ['GET', 'POST'],
-      // Every response header a client acts on; a browser hides the others from scripts.
-      exposedHeaders: [...EXPOSED_HEADERS],
-    });
-  }
+/** CORS for the configured origins only (none: no CORS headers at all). */
+export function enableCors(app: NestFastifyApplication, security: GatewayConfig['security']): void {
+  if (security.corsOrigins.length === 0) return;
+  app.enableCors({
+    origin: [...security.corsOrigins],
+    methods: ['GET', 'POST'],
+    // Every response header a client acts on; a browser hides the others from scripts.
+    exposedHeaders: [...EXPOSED_HEADERS],
+  });
 }

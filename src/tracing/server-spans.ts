@@ -15,7 +15,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBE_ROUTES } from '../common/probe-routes';
 import { requestContext } from '../common/request-context';
 import type { Tracing } from './tracing.service';
@@ -35,63 +35,63 @@ export function traceFields(span: Span | undefined): { trace_id?: string; span_i
 }
 
 /**
- * Enters each request's one async context, with its correlation id and its SERVER span: the
- * caller's `traceparent`/`tracestate` continue its trace, or a new one starts. The span is named by
- * method and route template (`GET /users/:id/events`), carries the HTTP semantic-convention
- * attributes and the status, and ends when the answer is sent. Probes and /metrics are not traced.
- * Entered in onRequest: Fastify keeps the context through body parsing into Nest's handler.
+ * The SERVER span of each request, as three Fastify hook handlers (registered by the request
+ * pipeline). `start` enters the request's one async context, with its correlation id and its span:
+ * the caller's `traceparent`/`tracestate` continue its trace, or a new one starts. The span is
+ * named by method and route template (`GET /users/:id/events`), carries the HTTP semantic-convention
+ * attributes and the status, and ends when the answer is sent (or the client goes away). Probes and
+ * /metrics are not traced. Entered in onRequest: Fastify keeps the context through body parsing into
+ * Nest's handler.
  */
-export function traceRequests(fastify: FastifyInstance, tracing: Tracing): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const route = request.routeOptions.url;
-    const correlation = { correlationId: request.id };
-    if (route !== undefined && PROBE_ROUTES.has(route)) {
-      requestContext.run(correlation, done);
-      return;
-    }
-    const parent = tracing.propagator.extract(
-      context.active(),
-      request.headers,
-      defaultTextMapGetter,
-    );
-    const span = tracing.tracer.startSpan(
-      route === undefined ? request.method : `${request.method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: request.method,
-          [ATTR_URL_PATH]: request.url.split('?')[0],
-          [ATTR_URL_SCHEME]: request.protocol,
-          [ATTR_CLIENT_ADDRESS]: request.ip,
-          ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
-          ...(request.headers['user-agent']
-            ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers['user-agent'] }
-            : {}),
-          correlation_id: request.id,
+export function serverSpans(tracing: Tracing) {
+  return {
+    start(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+      const route = request.routeOptions.url;
+      const correlation = { correlationId: request.id };
+      if (route !== undefined && PROBE_ROUTES.has(route)) {
+        requestContext.run(correlation, done);
+        return;
+      }
+      const parent = tracing.propagator.extract(
+        context.active(),
+        request.headers,
+        defaultTextMapGetter,
+      );
+      const span = tracing.tracer.startSpan(
+        route === undefined ? request.method : `${request.method} ${route}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            [ATTR_HTTP_REQUEST_METHOD]: request.method,
+            [ATTR_URL_PATH]: request.url.split('?')[0],
+            [ATTR_URL_SCHEME]: request.protocol,
+            [ATTR_CLIENT_ADDRESS]: request.ip,
+            ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
+            ...(request.headers['user-agent']
+              ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers['user-agent'] }
+              : {}),
+            correlation_id: request.id,
+          },
         },
-      },
-      parent,
-    );
-    spans.set(request, span);
-    requestContext.run(correlation, done, trace.setSpan(parent, span));
-  });
+        parent,
+      );
+      spans.set(request, span);
+      requestContext.run(correlation, done, trace.setSpan(parent, span));
+    },
 
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const span = spans.get(request);
-    if (span) {
+    end(request: FastifyRequest, reply: FastifyReply): void {
+      const span = spans.get(request);
+      if (!span) return;
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
       if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
-    }
-    done();
-  });
+    },
 
-  fastify.addHook('onRequestAbort', (request, done) => {
-    const span = spans.get(request);
-    if (span) {
+    abort(request: FastifyRequest): void {
+      const span = spans.get(request);
+      if (!span) return;
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'client closed the connection' });
       span.end();
-    }
-    done();
-  });
+    },
+  };
 }

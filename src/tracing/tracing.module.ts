@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -7,7 +7,6 @@ import { Tracing } from './tracing.service';
 /** Replaces the exporter (tests: an in-memory one, spans exported as each ends). */
 export const SPAN_EXPORTER = Symbol('SPAN_EXPORTER');
 
-@Global()
 @Module({
   providers: [
     { provide: SPAN_EXPORTER, useValue: undefined },

@@ -1,14 +1,14 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Answer } from '../common/answer';
 import { IdParams } from '../common/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
-import { ApiUpstreamErrorResponses } from '../event-api/event-api-error.responses';
-import type { Event, User } from '../event-api/event-api.models';
+import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
+import type { Event, User } from '../upstream/event-api.models';
 import { EventDto } from '../events/dto/event.dto';
 import { CacheKeys } from '../read-cache/cache-keys';
 import { ApiCachedRead } from '../read-cache/read-cache.openapi';
@@ -29,8 +29,8 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'List users' })
   @ApiCachedRead({ type: [UserDto] })
-  getUsers(@Res({ passthrough: true }) reply: FastifyReply): Promise<User[]> {
-    return this.cache.serve(reply, CacheKeys.users(), () => this.users.getUsers());
+  getUsers(): Promise<Answer<User[]>> {
+    return this.cache.serve(CacheKeys.users(), () => this.users.getUsers());
   }
 
   @Get(':id')
@@ -38,11 +38,8 @@ export class UsersController {
   @ApiCachedRead({ type: UserDto })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getUser(
-    @Param() { id }: IdParams,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<User> {
-    return this.cache.serve(reply, CacheKeys.user(id), () => this.users.getUser(id));
+  getUser(@Param() { id }: IdParams): Promise<Answer<User>> {
+    return this.cache.serve(CacheKeys.user(id), () => this.users.getUser(id));
   }
 
   @Get(':id/events')
@@ -54,10 +51,7 @@ export class UsersController {
   @ApiCachedRead({ type: [EventDto] })
   @ApiInvalidIdResponse()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getUserEvents(
-    @Param() { id }: IdParams,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Event[]> {
-    return this.cache.serve(reply, CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
+  getUserEvents(@Param() { id }: IdParams): Promise<Answer<Event[]>> {
+    return this.cache.serve(CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
   }
 }

@@ -1,6 +1,6 @@
 import { ApiError } from '../common/errors/api-error';
-import type { EventApiClient } from '../event-api/event-api.client';
-import { UpstreamHttpError } from '../event-api/event-api.errors';
+import type { EventGateway } from '../upstream/event-gateway';
+import { UpstreamHttpError } from '../upstream/event-api.errors';
 import { strictMock } from '../testing/strict-mock';
 import { testConfig } from '../testing/test-config';
 import { UsersService } from './users.service';
@@ -12,7 +12,7 @@ describe('UsersService', () => {
   const event = (id: string) => ({ id, name: `E${id}`, userId: '1' });
 
   it('answers 404 for a user the upstream does not know', async () => {
-    const eventApi = strictMock<EventApiClient>({ getUserById: jest.fn().mockResolvedValue(null) });
+    const eventApi = strictMock<EventGateway>({ getUserById: jest.fn().mockResolvedValue(null) });
     const error = await new UsersService(eventApi, config).getUser('9').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).toProblem()).toMatchObject({
@@ -24,7 +24,7 @@ describe('UsersService', () => {
 
   describe('getUserEvents', () => {
     it("returns the user's events in the user's order, each id fetched once, leaving out ids the upstream lost", async () => {
-      const eventApi = strictMock<EventApiClient>({
+      const eventApi = strictMock<EventGateway>({
         getUserById: jest.fn().mockResolvedValue(user),
         getEventById: jest.fn((id: string) => Promise.resolve(id === '9' ? null : event(id))),
       });
@@ -40,7 +40,7 @@ describe('UsersService', () => {
     });
 
     it('answers 404 for an unknown user and fetches no events', async () => {
-      const eventApi = strictMock<EventApiClient>({
+      const eventApi = strictMock<EventGateway>({
         getUserById: jest.fn().mockResolvedValue(null),
       });
       await expect(new UsersService(eventApi, config).getUserEvents('9')).rejects.toBeInstanceOf(
@@ -49,7 +49,7 @@ describe('UsersService', () => {
     });
 
     it('fails the whole list when one event fails, rather than answering part of it', async () => {
-      const eventApi = strictMock<EventApiClient>({
+      const eventApi = strictMock<EventGateway>({
         getUserById: jest.fn().mockResolvedValue(user),
         getEventById: jest.fn((id: string) =>
           id === '1' ? Promise.reject(new UpstreamHttpError(500)) : Promise.resolve(event(id)),

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { notFound } from '../common/errors/api-error';
 import type { GatewayConfig } from '../config/gateway-config';
-import { EventApiClient } from '../event-api/event-api.client';
-import type { Event, User } from '../event-api/event-api.models';
+import { EventGateway } from '../upstream/event-gateway';
+import type { Event, User } from '../upstream/event-api.models';
 import { mapWithConcurrency } from './map-with-concurrency';
 
 @Injectable()
@@ -11,7 +11,7 @@ export class UsersService {
   private readonly maxConcurrency: number;
 
   constructor(
-    private readonly eventApi: EventApiClient,
+    private readonly eventApi: EventGateway,
     config: ConfigService<GatewayConfig, true>,
   ) {
     this.maxConcurrency = config.get('upstream.maxConcurrency', { infer: true });

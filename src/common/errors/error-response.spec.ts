@@ -10,7 +10,7 @@ import {
   UpstreamMalformedResponseError,
   UpstreamNetworkError,
   UpstreamTimeoutError,
-} from '../../event-api/event-api.errors';
+} from '../../upstream/event-api.errors';
 import { ApiError } from './api-error';
 import { toErrorResponse } from './error-response';
 

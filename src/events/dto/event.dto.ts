@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { Event } from '../../event-api/event-api.models';
+import type { Event } from '../../upstream/event-api.models';
 
 export class EventDto implements Event {
   @ApiProperty({ example: '1' })

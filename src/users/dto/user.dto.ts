@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { User } from '../../event-api/event-api.models';
+import type { User } from '../../upstream/event-api.models';
 
 export class UserDto implements User {
   @ApiProperty({ example: '1' })

@@ -1,6 +1,13 @@
 import { type Clock } from '../shared';
 import { Logger } from '@nestjs/common';
-import { CircuitBreaker, CircuitBreakerRegistry, CircuitState, CountInWindowPolicy, FailureRatePolicy, type CircuitStateChange } from '../circuit-breaker';
+import {
+  CircuitBreaker,
+  CircuitBreakerRegistry,
+  CircuitState,
+  CountInWindowPolicy,
+  FailureRatePolicy,
+  type CircuitStateChange,
+} from '../circuit-breaker';
 import type { GatewayConfig } from '../config/gateway-config';
 
 /** Guards every read (idempotent GET) of the Event API. */

@@ -1,12 +1,14 @@
 import { type Clock, CLOCK } from '../shared';
 import { HttpModule } from '@nestjs/axios';
+import { ClockModule } from '../common/clock.module';
+import { TracingModule } from '../tracing/tracing.module';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
 
 import type { GatewayConfig } from '../config/gateway-config';
-import { createCircuitBreakerRegistry } from './circuit-breakers';
-import { EventApiClient } from './event-api.client';
+import { createCircuitBreakerRegistry } from './upstream-breakers';
+import { EventGateway } from './event-gateway';
 import { UpstreamCallEvents } from './upstream-call-events';
 
 /** Largest upstream body the gateway reads; anything bigger is a malformed answer. */
@@ -18,6 +20,8 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
  */
 @Module({
   imports: [
+    ClockModule,
+    TracingModule,
     HttpModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) => ({
@@ -41,8 +45,8 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
         ),
     },
     UpstreamCallEvents,
-    EventApiClient,
+    EventGateway,
   ],
-  exports: [EventApiClient, CircuitBreakerRegistry, UpstreamCallEvents],
+  exports: [EventGateway, CircuitBreakerRegistry, UpstreamCallEvents],
 })
-export class EventApiModule {}
+export class EventGatewayModule {}

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CircuitState } from '../circuit-breaker';
 import { FakeClock } from '../testing/fake-clock';
-import { createCircuitBreakerRegistry, READ_BREAKER, WRITE_BREAKER } from './circuit-breakers';
+import { createCircuitBreakerRegistry, READ_BREAKER, WRITE_BREAKER } from './upstream-breakers';
 
 describe('createCircuitBreakerRegistry', () => {
   const config = {

@@ -16,16 +16,14 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { CircuitBreakerRegistry, type RejectingState } from '../circuit-breaker';
+import { CircuitBreakerRegistry } from '../circuit-breaker';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { requestContext } from '../common/request-context';
 import type { GatewayConfig } from '../config/gateway-config';
-import { attachCircuitBreaker, type GuardedRequestConfig } from './axios-circuit-breaker';
-import { READ_BREAKER, WRITE_BREAKER } from './circuit-breakers';
+import { Tracing } from '../tracing/tracing.service';
+import { useCircuitBreaker, type BreakerRequestConfig } from './circuit-breaker.interceptors';
 import {
-  breakerVerdict,
   EventApiError,
-  toEventApiError,
   UpstreamCircuitOpenError,
   UpstreamHttpError,
   type UpstreamOutcome,
@@ -39,22 +37,18 @@ import {
   parseUserList,
   parseWriteAcknowledgement,
 } from './event-api.parsers';
+import { READ_BREAKER, WRITE_BREAKER } from './upstream-breakers';
+import { InFlightCalls, retryOnce, type UpstreamCall } from './upstream-call';
 import { UpstreamCallEvents } from './upstream-call-events';
-import {
-  InFlightCalls,
-  retryOnce,
-  type UpstreamCall,
-  type UpstreamOperation,
-} from './upstream-call';
-import { Tracing } from '../tracing/tracing.service';
 
 /**
- * The client of the upstream Event API: the only code that knows its URLs and shapes. Every call
- * goes through the `HttpService` whose axios interceptors apply the circuit breakers; methods
- * return domain types or throw `EventApiError`s, never HTTP responses.
+ * The EventGateway: the only code that knows the upstream Event API's URLs, shapes and quirks.
+ * Every call goes through its `@nestjs/axios` `HttpService`, whose interceptor pair is the circuit
+ * breaker (`circuit-breaker.interceptors.ts`); methods return domain types or throw
+ * `EventApiError`s, never HTTP responses.
  */
 @Injectable()
-export class EventApiClient implements OnApplicationShutdown {
+export class EventGateway implements OnApplicationShutdown {
   private readonly settings: GatewayConfig['upstream'];
   private readonly upstreamHost: string;
   private readonly detachBreakers: () => void;
@@ -70,11 +64,7 @@ export class EventApiClient implements OnApplicationShutdown {
   ) {
     this.settings = config.get('upstream', { infer: true });
     this.upstreamHost = new URL(this.settings.baseUrl).hostname;
-    this.detachBreakers = attachCircuitBreaker(http.axiosRef, {
-      registry,
-      translateError: (error) => toEventApiError(error, this.settings.timeoutMs),
-      classifyError: breakerVerdict,
-    });
+    this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
   }
 
   /** After the server has closed: requests still draining before that keep their breakers. */
@@ -122,7 +112,7 @@ export class EventApiClient implements OnApplicationShutdown {
    * Never retried: whether a failed create was stored is unknown to the client.
    */
   async addEvent(event: NewEvent): Promise<void> {
-    await this.call({
+    await this.attempt({
       operation: 'addEvent',
       breaker: WRITE_BREAKER,
       method: 'POST',
@@ -133,20 +123,21 @@ export class EventApiClient implements OnApplicationShutdown {
   }
 
   /**
-   * The 503 a create would get if the write breaker refuses it now (counted as a refusal), or
-   * `undefined` when it would be admitted. For refusing before any upstream work, such as looking
-   * the event's user up, is spent on a write that cannot be made.
+   * The 503 a create would get from the write breaker now, or `undefined` while it would be
+   * admitted. A read of the breaker's state, not an admission (that is the interceptor's): for
+   * refusing a create before any work is spent on it (reading its body, looking its user up).
+   * Counted as a refusal when it refuses.
    */
   writeRefusal(): UpstreamCircuitOpenError | undefined {
     const rejection = this.registry.get(WRITE_BREAKER).preflight();
     if (!rejection) return undefined;
-    return this.refused('addEvent', WRITE_BREAKER, rejection.state, rejection.retryAfterMs);
-  }
-
-  /** Throws `writeRefusal()`'s 503 if there is one. */
-  assertWritable(): void {
-    const refusal = this.writeRefusal();
-    if (refusal) throw refusal;
+    const refusal = UpstreamCircuitOpenError.of(
+      WRITE_BREAKER,
+      rejection.state,
+      rejection.retryAfterMs,
+    );
+    this.reportRefusal('addEvent', refusal);
+    return refusal;
   }
 
   /**
@@ -157,7 +148,7 @@ export class EventApiClient implements OnApplicationShutdown {
    * it, so its trace still leads to the upstream call it waited for.
    */
   private read<T>(call: UpstreamCall<T>, key = call.path): Promise<T> {
-    const attempt = () => retryOnce(() => this.call(call), this.settings.retryDelayMs);
+    const attempt = () => retryOnce(() => this.attempt(call), this.settings.retryDelayMs);
     if (!this.settings.coalesceReads) return attempt();
     const active = trace.getActiveSpan();
     return this.inFlightReads.share(key, attempt, active?.spanContext(), (origin) => {
@@ -166,15 +157,14 @@ export class EventApiClient implements OnApplicationShutdown {
   }
 
   /**
-   * One attempt of one call, under one deadline: a CLIENT span (a retry is a second one) whose
-   * context goes upstream in `traceparent`, reported to the call observers. A call the breaker
-   * refuses makes no attempt: it is an event on the request's span, not a CLIENT span.
+   * One attempt of one call, under one deadline. In order: the breaker's request interceptor admits
+   * it (or refuses it before any socket opens); a CLIENT span (a retry is a second one) whose
+   * context goes upstream in `traceparent`; the request; the breaker's response interceptor parses
+   * the body and settles the permit; the attempt is reported to the call observers. A refused
+   * attempt is no CLIENT span (its span is dropped unended, so never exported) but an event on the
+   * request's span.
    */
-  private async call<T>(call: UpstreamCall<T>): Promise<T> {
-    const rejection = this.registry.get(call.breaker).preflight();
-    if (rejection) {
-      throw this.refused(call.operation, call.breaker, rejection.state, rejection.retryAfterMs);
-    }
+  private async attempt<T>(call: UpstreamCall<T>): Promise<T> {
     const span = this.tracing.tracer.startSpan(`event-api ${call.operation}`, {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -185,6 +175,49 @@ export class EventApiClient implements OnApplicationShutdown {
         'circuit_breaker.name': call.breaker,
       },
     });
+    const request: BreakerRequestConfig<T> = {
+      method: call.method,
+      url: call.path,
+      data: call.body,
+      circuitBreaker: call.breaker,
+      parse: call.parse,
+      signal: AbortSignal.timeout(this.settings.timeoutMs),
+      headers: this.outgoingHeaders(span),
+    };
+    const started = performance.now();
+    let outcome: UpstreamOutcome = 'success';
+    try {
+      const response = await this.http.axiosRef.request<T>(request);
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
+      return response.data;
+    } catch (error) {
+      if (error instanceof UpstreamCircuitOpenError) {
+        outcome = 'rejected';
+        this.reportRefusal(call.operation, error);
+        throw error;
+      }
+      outcome = error instanceof EventApiError ? error.verdict.outcome : 'error';
+      if (error instanceof UpstreamHttpError) {
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, error.upstreamStatus);
+      }
+      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+      throw error;
+    } finally {
+      if (outcome !== 'rejected') {
+        span.setAttribute('event_api.outcome', outcome);
+        span.end();
+        this.calls.emit({
+          operation: call.operation,
+          breaker: call.breaker,
+          outcome,
+          durationSeconds: (performance.now() - started) / 1000,
+        });
+      }
+    }
+  }
+
+  /** The span's trace context and the request's correlation id, for the upstream's logs. */
+  private outgoingHeaders(span: Span): Record<string, string> {
     const headers: Record<string, string> = {};
     this.tracing.propagator.inject(
       trace.setSpan(context.active(), span),
@@ -193,65 +226,24 @@ export class EventApiClient implements OnApplicationShutdown {
     );
     const correlationId = requestContext.current()?.correlationId;
     if (correlationId) headers[CORRELATION_ID_HEADER] = correlationId;
-    const config: GuardedRequestConfig<T> = {
-      method: call.method,
-      url: call.path,
-      data: call.body,
-      circuitBreaker: call.breaker,
-      parseBody: call.parse,
-      signal: AbortSignal.timeout(this.settings.timeoutMs),
-      headers,
-    };
-    const started = performance.now();
-    try {
-      const response = await this.http.axiosRef.request<T>(config);
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
-      this.finish(span, call, 'success', started);
-      return response.data;
-    } catch (error) {
-      const outcome = error instanceof EventApiError ? error.verdict.outcome : 'error';
-      if (error instanceof UpstreamHttpError) {
-        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, error.upstreamStatus);
-      }
-      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
-      this.finish(span, call, outcome, started);
-      throw error;
-    }
+    return headers;
   }
 
-  private finish(
-    span: Span,
-    call: UpstreamCall<unknown>,
-    outcome: UpstreamOutcome,
-    started: number,
+  /** A call a breaker refused: counted, and marked on the request's span. */
+  private reportRefusal(
+    operation: UpstreamCall<unknown>['operation'],
+    refusal: UpstreamCircuitOpenError,
   ): void {
-    span.setAttribute('event_api.outcome', outcome);
-    span.end();
-    this.report(call, outcome, started);
-  }
-
-  /** A call a breaker refused: counted, marked on the request's span, answered 503. */
-  private refused(
-    operation: UpstreamOperation,
-    breaker: string,
-    state: RejectingState,
-    retryAfterMs: number,
-  ): UpstreamCircuitOpenError {
     trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', {
-      'circuit_breaker.name': breaker,
-      'circuit_breaker.state': state,
+      'circuit_breaker.name': refusal.breaker,
+      'circuit_breaker.state': refusal.state,
       'event_api.operation': operation,
     });
-    this.calls.emit({ operation, breaker, outcome: 'rejected', durationSeconds: 0 });
-    return UpstreamCircuitOpenError.of(breaker, state, retryAfterMs);
-  }
-
-  private report(call: UpstreamCall<unknown>, outcome: UpstreamOutcome, started: number): void {
     this.calls.emit({
-      operation: call.operation,
-      breaker: call.breaker,
-      outcome,
-      durationSeconds: outcome === 'rejected' ? 0 : (performance.now() - started) / 1000,
+      operation,
+      breaker: refusal.breaker,
+      outcome: 'rejected',
+      durationSeconds: 0,
     });
   }
 }

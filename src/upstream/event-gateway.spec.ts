@@ -12,31 +12,31 @@ import {
   upstreamEvent,
   upstreamUser,
 } from '../testing/nock-upstream';
-import { READ_BREAKER, WRITE_BREAKER } from './circuit-breakers';
-import { EventApiClient } from './event-api.client';
+import { READ_BREAKER, WRITE_BREAKER } from './upstream-breakers';
+import { EventGateway } from './event-gateway';
 import {
   UpstreamCircuitOpenError,
   UpstreamHttpError,
   UpstreamMalformedResponseError,
   UpstreamNetworkError,
 } from './event-api.errors';
-import { EventApiModule } from './event-api.module';
+import { EventGatewayModule } from './event-gateway.module';
 import { UpstreamCallEvents, type UpstreamCallEvent } from './upstream-call-events';
 import { gatewayConfigModule } from '../config/gateway-config.module';
 
-describe('EventApiClient', () => {
+describe('EventGateway', () => {
   const upstream = guardUpstream();
   let moduleRef: TestingModule;
-  let gateway: EventApiClient;
+  let gateway: EventGateway;
   let registry: CircuitBreakerRegistry;
   let calls: UpstreamCallEvent[];
 
   beforeEach(async () => {
     const config = loadConfig({ EVENT_API_BASE_URL: UPSTREAM, UPSTREAM_RETRY_DELAY_MS: '0' });
     moduleRef = await Test.createTestingModule({
-      imports: [gatewayConfigModule(config), ClockModule, TracingModule, EventApiModule],
+      imports: [gatewayConfigModule(config), ClockModule, TracingModule, EventGatewayModule],
     }).compile();
-    gateway = moduleRef.get(EventApiClient);
+    gateway = moduleRef.get(EventGateway);
     registry = moduleRef.get(CircuitBreakerRegistry);
     calls = [];
     moduleRef.get(UpstreamCallEvents).on((call) => calls.push(call));
@@ -180,14 +180,19 @@ describe('EventApiClient', () => {
     });
   });
 
-  describe('assertWritable', () => {
-    it('passes while the write breaker would admit a create', () => {
-      expect(() => gateway.assertWritable()).not.toThrow();
+  describe('writeRefusal', () => {
+    it('is undefined while the write breaker would admit a create, and takes no permit', () => {
+      expect(gateway.writeRefusal()).toBeUndefined();
+      expect(registry.get(WRITE_BREAKER).snapshot().totals).toEqual({
+        successes: 0,
+        failures: 0,
+        rejections: 0,
+      });
     });
 
-    it('throws the 503 at once while the write breaker is open, and reports the refusal', () => {
+    it('is the 503 while the write breaker is open, and reports the refusal', () => {
       registry.get(WRITE_BREAKER).forceOpen();
-      expect(() => gateway.assertWritable()).toThrow(UpstreamCircuitOpenError);
+      expect(gateway.writeRefusal()).toBeInstanceOf(UpstreamCircuitOpenError);
       expect(calls).toEqual([
         { operation: 'addEvent', breaker: WRITE_BREAKER, outcome: 'rejected', durationSeconds: 0 },
       ]);

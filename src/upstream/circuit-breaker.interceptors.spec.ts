@@ -1,15 +1,15 @@
 import axios from 'axios';
 import nock from 'nock';
-import { CircuitBreaker, CircuitBreakerRegistry, CircuitState, CountInWindowPolicy } from '../circuit-breaker';
+import {
+  CircuitBreaker,
+  CircuitBreakerRegistry,
+  CircuitState,
+  CountInWindowPolicy,
+} from '../circuit-breaker';
 import { FakeClock } from '../testing/fake-clock';
 import { guardUpstream, networkError, neverAnswer } from '../testing/nock-upstream';
-import { attachCircuitBreaker, type GuardedRequestConfig } from './axios-circuit-breaker';
-import {
-  breakerVerdict,
-  toEventApiError,
-  UpstreamCircuitOpenError,
-  UpstreamMalformedResponseError,
-} from './event-api.errors';
+import { useCircuitBreaker, type BreakerRequestConfig } from './circuit-breaker.interceptors';
+import { UpstreamCircuitOpenError, UpstreamMalformedResponseError } from './event-api.errors';
 
 const BASE = 'http://upstream.test';
 const identity = (data: unknown) => data;
@@ -28,20 +28,15 @@ function setup() {
   );
   // axios ships separate CJS and ESM typings; the adapter is typed against the ESM ones.
   const client = axios.create({ baseURL: BASE }) as unknown as Parameters<
-    typeof attachCircuitBreaker
+    typeof useCircuitBreaker
   >[0];
-  const detach = attachCircuitBreaker(client, {
-    registry,
-    // The Event API client's own translation and verdicts.
-    translateError: (error) => toEventApiError(error, 3000),
-    classifyError: breakerVerdict,
-  });
-  const get = (path: string, extra: Partial<GuardedRequestConfig> = {}) =>
-    client.get(path, { circuitBreaker: 'b', parseBody: identity, ...extra });
+  const detach = useCircuitBreaker(client, registry, 3000);
+  const get = (path: string, extra: Partial<BreakerRequestConfig> = {}) =>
+    client.get(path, { circuitBreaker: 'b', parse: identity, ...extra });
   return { clock, breaker, client, detach, get };
 }
 
-describe('attachCircuitBreaker', () => {
+describe('useCircuitBreaker (the interceptor pair)', () => {
   const upstream = guardUpstream();
   afterEach(() => upstream.assertNoUnmatchedRequests());
 
@@ -77,20 +72,18 @@ describe('attachCircuitBreaker', () => {
   it('counts a body the parser rejects as a failure, and throws the parser error', async () => {
     const { breaker, get } = setup();
     nock(BASE).get('/weird').reply(200, 'not json');
-    const parseBody = (): never => {
+    const parse = (): never => {
       throw new UpstreamMalformedResponseError('bad body');
     };
-    await expect(get('/weird', { parseBody })).rejects.toBeInstanceOf(
-      UpstreamMalformedResponseError,
-    );
+    await expect(get('/weird', { parse })).rejects.toBeInstanceOf(UpstreamMalformedResponseError);
     expect(breaker.snapshot().totals.failures).toBe(1);
   });
 
   it('hands the parsed body to the caller', async () => {
     const { get } = setup();
     nock(BASE).get('/n').reply(200, { n: 2 });
-    const parseBody = (data: unknown) => (data as { n: number }).n * 10;
-    await expect(get('/n', { parseBody })).resolves.toMatchObject({ data: 20 });
+    const parse = (data: unknown) => (data as { n: number }).n * 10;
+    await expect(get('/n', { parse })).resolves.toMatchObject({ data: 20 });
   });
 
   it('refuses without any upstream call while open, with the breaker and its wait', async () => {
