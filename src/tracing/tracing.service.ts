@@ -23,6 +23,7 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { Emitter } from '../circuit-breaker';
 import type { GatewayConfig } from '../config/gateway-config';
+import { SERVICE_VERSION } from '../config/service-version';
 
 /** How long a shutdown waits for the last spans to be exported. */
 const FLUSH_ON_SHUTDOWN_MS = 2000;
@@ -102,7 +103,7 @@ export class Tracing implements OnApplicationShutdown {
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({
         [ATTR_SERVICE_NAME]: config.serviceName,
-        [ATTR_SERVICE_VERSION]: '0.1.0',
+        [ATTR_SERVICE_VERSION]: SERVICE_VERSION,
       }),
       sampler: samplerFor(config),
       spanProcessors: processors,
