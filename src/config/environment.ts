@@ -30,8 +30,9 @@ export const toBoolean = ({ value }: { value: unknown }): unknown => {
 };
 
 /**
- * Every environment variable the gateway reads, with its default. Validated once at start-up: an
- * invalid value stops the process with a message naming the variable.
+ * Every environment variable the gateway reads, with its default (the OpenTelemetry ones apart:
+ * see OPEN_TELEMETRY_RULES). Validated once at start-up: an invalid value stops the process with a
+ * message naming the variable.
  */
 export class EnvironmentVariables {
   @Type(() => Number)
@@ -319,7 +320,7 @@ const OPEN_TELEMETRY_RULES: [names: string[], valid: (value: string) => boolean,
           (entry) =>
             !entry.includes(';') && Object.keys(parseKeyPairsIntoRecord(entry)).length === 1,
         ),
-    'comma-separated key=value pairs, %-encoded',
+    'comma-separated key=value pairs, values %-encoded (; as %3B)',
   ],
   [['OTEL_TRACES_SAMPLER'], (value) => SAMPLERS.includes(value), `one of ${SAMPLERS.join(', ')}`],
   [
