@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { startGateway, startMock, type ServerProcess } from './support/built-servers';
 import { sample } from './support/metrics';
 
@@ -15,22 +17,36 @@ interface OtlpSpan {
   readonly kind: number;
 }
 
+interface OtlpAttribute {
+  readonly key: string;
+  readonly value: { readonly stringValue?: string };
+}
+
 /** A small OTLP/HTTP JSON receiver: collects the spans posted to /v1/traces. */
 function otlpReceiver() {
   const spans: OtlpSpan[] = [];
   const contentTypes: string[] = [];
+  const authorizations: string[] = [];
+  const resources: Record<string, string | undefined>[] = [];
   const waiters: { until: (spans: OtlpSpan[]) => boolean; resolve: () => void }[] = [];
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       contentTypes.push(String(request.headers['content-type']));
+      authorizations.push(String(request.headers.authorization));
       if (request.url === '/v1/traces') {
         const payload = JSON.parse(body) as {
-          resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+          resourceSpans: {
+            resource: { attributes: OtlpAttribute[] };
+            scopeSpans: { spans: OtlpSpan[] }[];
+          }[];
         };
-        for (const resource of payload.resourceSpans) {
-          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+        for (const { resource, scopeSpans } of payload.resourceSpans) {
+          resources.push(
+            Object.fromEntries(resource.attributes.map((a) => [a.key, a.value.stringValue])),
+          );
+          for (const scope of scopeSpans) spans.push(...scope.spans);
         }
       }
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -40,6 +56,8 @@ function otlpReceiver() {
   return {
     spans,
     contentTypes,
+    authorizations,
+    resources,
     listen: () =>
       new Promise<string>((resolve) =>
         server.listen(0, '127.0.0.1', () => {
@@ -76,13 +94,14 @@ describe('span export over OTLP/HTTP (e2e, real processes)', () => {
     return gateway;
   };
 
-  it("exports the SERVER and CLIENT spans of a request under the caller's trace id", async () => {
+  it("exports the SERVER and CLIENT spans of a request under the caller's trace id, as the OTEL_* variables say", async () => {
     const receiver = otlpReceiver();
     const endpoint = await receiver.listen();
     try {
       const app = await gatewayWith('otlp-export', {
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-token',
         OTEL_SERVICE_NAME: 'gateway-under-test',
         OTEL_BSP_SCHEDULE_DELAY: '50',
       });
@@ -97,6 +116,19 @@ describe('span export over OTLP/HTTP (e2e, real processes)', () => {
         (spans) => spans.some((s) => s.kind === SERVER) && spans.some((s) => s.kind === CLIENT),
       );
       expect(receiver.contentTypes[0]).toBe('application/json');
+      expect(receiver.authorizations[0]).toBe('Bearer collector-token');
+      const { version } = JSON.parse(
+        readFileSync(join(__dirname, '..', 'package.json'), 'utf8'),
+      ) as { version: string };
+      expect(receiver.resources[0]).toMatchObject({
+        'service.name': 'gateway-under-test',
+        'service.version': version,
+      });
+      // the built gateway finds package.json too, for its OpenAPI document
+      const openApi = (await (await fetch(`${app.base}/docs-json`)).json()) as {
+        info: { version: string };
+      };
+      expect(openApi.info.version).toBe(version);
       const server = receiver.spans.find((span) => span.kind === SERVER)!;
       const client = receiver.spans.find((span) => span.kind === CLIENT)!;
       expect(server).toMatchObject({ name: 'GET /users/:id', traceId: CALLER_TRACE });

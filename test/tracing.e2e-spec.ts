@@ -2,6 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import nock from 'nock';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
 import { READ_BREAKER } from '../src/upstream/upstream-breakers';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
@@ -156,6 +158,20 @@ describe('tracing (e2e, in-memory span exporter)', () => {
         attributes: { 'event_api.coalesced': true },
       }),
     ]);
+  });
+
+  it("gives package.json's name and version to the spans' resource and the OpenAPI document", async () => {
+    const { name, version } = JSON.parse(
+      readFileSync(join(__dirname, '..', 'package.json'), 'utf8'),
+    ) as { name: string; version: string };
+    nock(UPSTREAM).get('/getUsers').reply(200, []);
+    await get('/users');
+    expect(server()[0].resource.attributes).toMatchObject({
+      'service.name': name,
+      'service.version': version,
+    });
+    const openApi = (await get('/docs-json')).json<{ info: { version: string } }>();
+    expect(openApi.info.version).toBe(version);
   });
 
   it('does not trace probes and scrapes', async () => {

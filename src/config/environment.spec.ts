@@ -40,19 +40,6 @@ describe('validateEnvironment', () => {
       EVENT_DELIVERY_MAX_AGE_MS: 86400000,
       EVENT_DELIVERY_CONCURRENCY: 4,
       EVENT_DELIVERY_LOCK_MS: 30000,
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: '',
-      OTEL_EXPORTER_OTLP_HEADERS: '',
-      OTEL_SERVICE_NAME: 'event-gateway',
-      OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-      OTEL_TRACES_SAMPLER_ARG: 1,
-      OTEL_BSP_SCHEDULE_DELAY: 5000,
-      OTEL_BSP_MAX_QUEUE_SIZE: 2048,
-      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 512,
-      OTEL_BSP_EXPORT_TIMEOUT: 30000,
-      OTEL_SDK_DISABLED: false,
       HTTP_HEADERS_TIMEOUT_MS: 10000,
       HTTP_REQUEST_TIMEOUT_MS: 30000,
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 65000,
@@ -102,6 +89,12 @@ describe('validateEnvironment', () => {
     ['READ_CACHE_TTL_MS', '-1'],
     ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
     ['OTEL_TRACES_SAMPLER', 'sometimes'],
+    ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+    ['OTEL_TRACES_EXPORTER', 'zipkin'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'grpc'],
+    ['OTEL_BSP_MAX_QUEUE_SIZE', '0'],
+    ['OTEL_SDK_DISABLED', 'yes'],
     ['LEGACY_SUNSET_AT', 'next year'],
   ])('stops with one line naming %s=%s', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);
@@ -171,6 +164,83 @@ describe('loadConfig', () => {
     expect(config.upstream.baseUrl).toBe('http://api.test');
     expect(config.security.corsOrigins).toEqual(['http://a.test', 'http://b.test']);
     expect(config.circuitBreaker.write).toEqual({ failureThreshold: 3, windowMs: 30_000 });
+  });
+});
+
+describe('OTEL_EXPORTER_OTLP_HEADERS', () => {
+  it('accepts key=value pairs, values %-encoded', () => {
+    expect(() =>
+      validateEnvironment({
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer abc123,x-scope=a%3Bb',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=one,',
+      }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ['an entry without a value', 'authorization=Bearer s3cret-token,x-tenant'],
+    ['a value the SDK would cut at ;', 'authorization=Bearer s3cret-token;x'],
+    ['a bad %-escape', 'authorization=Bearer s3cret-token%zz'],
+  ])('stops at start-up for %s (the SDK would drop it), never showing the value', (_, value) => {
+    let message = '';
+    try {
+      validateEnvironment({ OTEL_EXPORTER_OTLP_HEADERS: value });
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidEnvironmentError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(
+      /^Invalid configuration: OTEL_EXPORTER_OTLP_HEADERS=\(hidden, \d+ characters\) is invalid/,
+    );
+    expect(message).not.toContain('s3cret');
+  });
+});
+
+describe('loadConfig: tracing', () => {
+  const endpoint = 'http://collector.test:4318';
+
+  it('exports nothing without an OTLP endpoint', () => {
+    expect(loadConfig({}).tracing.export).toBeUndefined();
+  });
+
+  it('exports over http/protobuf when an endpoint is set, naming only its origin', () => {
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:pass@collector.test/otlp' }).tracing
+        .export,
+    ).toEqual({ protocol: 'http/protobuf', collector: 'https://collector.test' });
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${endpoint}/v1/traces` }).tracing.export,
+    ).toEqual({ protocol: 'http/protobuf', collector: endpoint });
+  });
+
+  it('loads the exporter of the traces protocol, else of the general one', () => {
+    const protocol = (env: Record<string, string>) =>
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...env }).tracing.export?.protocol;
+    expect(protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(
+      protocol({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      }),
+    ).toBe('http/protobuf');
+  });
+
+  it.each([
+    { OTEL_SDK_DISABLED: 'true' },
+    { OTEL_SDK_DISABLED: '1' },
+    { OTEL_TRACES_EXPORTER: 'none' },
+  ])('exports nothing with %p, whatever the endpoint', (env) => {
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...env }).tracing.export,
+    ).toBeUndefined();
+  });
+
+  it('names the service after package.json, unless OTEL_SERVICE_NAME says otherwise', () => {
+    const { name } = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { name: string };
+    expect(loadConfig({}).tracing.serviceName).toBe(name);
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'gateway-eu' }).tracing.serviceName).toBe('gateway-eu');
   });
 });
 

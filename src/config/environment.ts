@@ -15,12 +15,13 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** `true`/`false` (any case) or `1`/`0`; anything else is left as is and fails validation. */
-const toBoolean = ({ value }: { value: unknown }): unknown => {
+export const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
   const normalised = value.trim().toLowerCase();
   if (normalised === 'true' || normalised === '1') return true;
@@ -29,8 +30,9 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
 };
 
 /**
- * Every environment variable the gateway reads, with its default. Validated once at start-up: an
- * invalid value stops the process with a message naming the variable.
+ * Every environment variable the gateway reads, with its default (the OpenTelemetry ones apart:
+ * see OPEN_TELEMETRY_RULES). Validated once at start-up: an invalid value stops the process with a
+ * message naming the variable.
  */
 export class EnvironmentVariables {
   @Type(() => Number)
@@ -218,93 +220,6 @@ export class EnvironmentVariables {
   @Max(600_000)
   readonly EVENT_DELIVERY_LOCK_MS: number = 30_000;
 
-  // --- OpenTelemetry: the standard variables (opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables),
-  // read here, validated with the rest, and handed to the SDK explicitly. Without an endpoint,
-  // spans are made (for trace context and log correlation) but never exported.
-
-  @IsString()
-  @Matches(/^$|^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
-  readonly OTEL_EXPORTER_OTLP_ENDPOINT: string = '';
-
-  @IsString()
-  @Matches(/^$|^https?:\/\/\S+$/, {
-    message: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL',
-  })
-  readonly OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: string = '';
-
-  @IsIn(['http/protobuf', 'http/json'], {
-    message:
-      'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (gRPC is not included)',
-  })
-  readonly OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' | 'http/json' = 'http/protobuf';
-
-  @IsIn(['', 'http/protobuf', 'http/json'], {
-    message: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf or http/json',
-  })
-  readonly OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: '' | 'http/protobuf' | 'http/json' = '';
-
-  /** `key=value` pairs, comma-separated (e.g. an authorization header for the collector). */
-  @IsString()
-  @Matches(/^$|^[^=,\s]+=[^,]*(,[^=,\s]+=[^,]*)*$/, {
-    message: 'OTEL_EXPORTER_OTLP_HEADERS must be comma-separated key=value pairs',
-  })
-  readonly OTEL_EXPORTER_OTLP_HEADERS: string = '';
-
-  @IsString()
-  @Matches(/^\S{1,255}$/, { message: 'OTEL_SERVICE_NAME must be 1 to 255 characters, no spaces' })
-  readonly OTEL_SERVICE_NAME: string = 'event-gateway';
-
-  @IsIn(
-    [
-      'always_on',
-      'always_off',
-      'traceidratio',
-      'parentbased_always_on',
-      'parentbased_always_off',
-      'parentbased_traceidratio',
-    ],
-    {
-      message:
-        'OTEL_TRACES_SAMPLER must be one of the standard samplers (e.g. parentbased_always_on)',
-    },
-  )
-  readonly OTEL_TRACES_SAMPLER: string = 'parentbased_always_on';
-
-  /** The ratio of the *traceidratio samplers, 0 to 1. */
-  @Type(() => Number)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
-  readonly OTEL_TRACES_SAMPLER_ARG: number = 1;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  readonly OTEL_BSP_SCHEDULE_DELAY: number = 5000;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  readonly OTEL_BSP_MAX_QUEUE_SIZE: number = 2048;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  readonly OTEL_BSP_MAX_EXPORT_BATCH_SIZE: number = 512;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  readonly OTEL_BSP_EXPORT_TIMEOUT: number = 30_000;
-
-  @Transform(toBoolean)
-  @IsBoolean()
-  readonly OTEL_SDK_DISABLED: boolean = false;
-
   @Type(() => Number)
   @IsInt()
   @Min(100)
@@ -350,24 +265,106 @@ export class EnvironmentVariables {
 }
 
 /** Variables whose values are secrets: a configuration error names them but never shows them. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'ADMIN_TOKEN',
+  // may carry the collector's credentials
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+]);
+
+/** The names in OTEL_TRACES_EXPORTER, a comma-separated list. */
+export const exporterNames = (value: string): string[] =>
+  value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio'].flatMap((s) => [
+  s,
+  `parentbased_${s}`,
+]);
+
+/**
+ * The OpenTelemetry variables (opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables)
+ * are read by the SDK: the OTLP exporter reads its own, the tracing module the rest with the SDK's
+ * helpers (src/tracing/tracing.service.ts). Checked here are only those the gateway decides on
+ * (gateway-config.ts) and values the SDK would silently replace by its default, drop or cut (it
+ * reports them to its diag logger, which nothing reads); docs/observability.md has the list.
+ */
+const OPEN_TELEMETRY_RULES: [names: string[], valid: (value: string) => boolean, rule: string][] = [
+  [['OTEL_SDK_DISABLED'], (value) => typeof toBoolean({ value }) === 'boolean', 'true or false'],
+  [
+    ['OTEL_TRACES_EXPORTER'],
+    (value) => exporterNames(value).every((name) => name === 'otlp' || name === 'none'),
+    'otlp or none: no other exporter is included',
+  ],
+  [
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'],
+    (value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol),
+    'an http(s) URL',
+  ],
+  [
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'],
+    (value) => value === 'http/protobuf' || value === 'http/json',
+    'http/protobuf or http/json (gRPC is not included)',
+  ],
+  [
+    ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'],
+    // every entry one the SDK keeps whole: it drops those without a value or with a bad
+    // %-escape, and cuts a value at `;`
+    (value) =>
+      value
+        .split(',')
+        .filter((entry) => entry.trim() !== '')
+        .every(
+          (entry) =>
+            !entry.includes(';') && Object.keys(parseKeyPairsIntoRecord(entry)).length === 1,
+        ),
+    'comma-separated key=value pairs, values %-encoded (; as %3B)',
+  ],
+  [['OTEL_TRACES_SAMPLER'], (value) => SAMPLERS.includes(value), `one of ${SAMPLERS.join(', ')}`],
+  [
+    ['OTEL_TRACES_SAMPLER_ARG'],
+    (value) => Number.isFinite(Number(value)) && Number(value) >= 0 && Number(value) <= 1,
+    'a number from 0 to 1',
+  ],
+  [
+    [
+      'OTEL_BSP_SCHEDULE_DELAY',
+      'OTEL_BSP_MAX_QUEUE_SIZE',
+      'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+      'OTEL_BSP_EXPORT_TIMEOUT',
+    ],
+    (value) => /^[1-9]\d*$/.test(value),
+    'a positive integer',
+  ],
+];
 
 /** Thrown for an invalid environment; its message is meant to be printed as is. */
 export class InvalidEnvironmentError extends Error {
   override readonly name = 'InvalidEnvironmentError';
 }
 
-function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
-  return errors
-    .map((error) => {
-      const reasons = Object.values(error.constraints ?? {}).join('; ');
-      const value = raw[error.property];
-      const shown = SECRET_VARIABLES.has(error.property)
-        ? `(hidden, ${String(value).length} characters)`
-        : JSON.stringify(value);
-      return `${error.property}=${shown} is invalid (${reasons})`;
-    })
-    .join(', ');
+function invalid(name: string, value: unknown, reasons: string): string {
+  const shown = SECRET_VARIABLES.has(name)
+    ? `(hidden, ${String(value).length} characters)`
+    : JSON.stringify(value);
+  return `${name}=${shown} is invalid (${reasons})`;
+}
+
+function describe(errors: ValidationError[], raw: Record<string, unknown>): string[] {
+  return errors.map((error) =>
+    invalid(error.property, raw[error.property], Object.values(error.constraints ?? {}).join('; ')),
+  );
+}
+
+/** Blank values count as unset, as the SDK reads them; the rest is checked trimmed. */
+function openTelemetryErrors(raw: Record<string, string>): string[] {
+  return OPEN_TELEMETRY_RULES.flatMap(([names, valid, rule]) =>
+    names
+      .filter((name) => raw[name]?.trim() && !valid(raw[name].trim()))
+      .map((name) => invalid(name, raw[name], `${name} must be ${rule}`)),
+  );
 }
 
 /**
@@ -378,12 +375,15 @@ export function validateEnvironment(
   raw: Readonly<Record<string, string | undefined>>,
 ): EnvironmentVariables {
   const defined = Object.fromEntries(
-    Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
+    Object.entries(raw).filter((entry): entry is [string, string] => Boolean(entry[1])),
   );
   const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
-  const errors = validateSync(env, { skipMissingProperties: false });
+  const errors = [
+    ...describe(validateSync(env, { skipMissingProperties: false }), defined),
+    ...openTelemetryErrors(defined),
+  ];
   if (errors.length > 0)
-    throw new InvalidEnvironmentError(`Invalid configuration: ${describe(errors, defined)}`);
+    throw new InvalidEnvironmentError(`Invalid configuration: ${errors.join(', ')}`);
   if (env.LEGACY_SUNSET_AT !== '' && Number.isNaN(Date.parse(env.LEGACY_SUNSET_AT))) {
     throw new InvalidEnvironmentError(
       `Invalid configuration: LEGACY_SUNSET_AT=${JSON.stringify(env.LEGACY_SUNSET_AT)} is not a date`,

@@ -1,5 +1,12 @@
 import { existsSync } from 'node:fs';
-import { validateEnvironment, type EnvironmentVariables, type LogLevel } from './environment';
+import {
+  exporterNames,
+  toBoolean,
+  validateEnvironment,
+  type EnvironmentVariables,
+  type LogLevel,
+} from './environment';
+import { SERVICE_NAME } from './service-version';
 
 /** Fastify's `trustProxy`: whom to believe about the client's address in X-Forwarded-For. */
 export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean);
@@ -44,19 +51,17 @@ export interface GatewayConfig {
     readonly ttlMs: number;
   };
   readonly tracing: {
+    /** `service.name` of every span: OTEL_SERVICE_NAME, else the package's name. */
     readonly serviceName: string;
-    /** Where spans go (OTLP over HTTP); undefined: nowhere. */
+    /**
+     * Which OTLP exporter spans go to, and the origin of its endpoint (for the start-up log);
+     * undefined: spans are never exported. The exporter reads the rest of OTEL_EXPORTER_OTLP_*
+     * itself (see Tracing).
+     */
     readonly export?: {
-      readonly url: string;
       readonly protocol: 'http/protobuf' | 'http/json';
-      readonly headers: Readonly<Record<string, string>>;
-      readonly scheduleDelayMs: number;
-      readonly maxQueueSize: number;
-      readonly maxExportBatchSize: number;
-      readonly exportTimeoutMs: number;
+      readonly collector: string;
     };
-    readonly sampler: string;
-    readonly samplerRatio: number;
   };
   readonly legacy: {
     /** When the legacy paths stop working (a `Sunset` header), if announced. */
@@ -142,10 +147,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       lockMs: e.EVENT_DELIVERY_LOCK_MS,
     },
     tracing: {
-      serviceName: e.OTEL_SERVICE_NAME,
-      sampler: e.OTEL_TRACES_SAMPLER,
-      samplerRatio: e.OTEL_TRACES_SAMPLER_ARG,
-      ...tracingExport(e),
+      serviceName: env.OTEL_SERVICE_NAME?.trim() || SERVICE_NAME,
+      ...tracingExport(env),
     },
     legacy: { sunsetAt: e.LEGACY_SUNSET_AT === '' ? undefined : new Date(e.LEGACY_SUNSET_AT) },
     upstream: {
@@ -188,34 +191,31 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
 }
 
 /**
- * Where spans are exported, by the OTLP variables: the traces endpoint as given, or the general one
- * with `/v1/traces`; nothing (no exporter, no background work) when neither is set or the SDK is
- * disabled.
+ * Whether spans are exported, the one thing about them the gateway decides (from the variables
+ * `validateEnvironment` checked): when an OTLP endpoint is set, unless OTEL_SDK_DISABLED or
+ * OTEL_TRACES_EXPORTER=none says not to; none at all (no exporter, no background work) otherwise.
  */
-function tracingExport(e: EnvironmentVariables): Pick<GatewayConfig['tracing'], 'export'> {
-  if (e.OTEL_SDK_DISABLED) return {};
-  const url =
-    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
-    (e.OTEL_EXPORTER_OTLP_ENDPOINT &&
-      `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
-  if (!url) return {};
-  const headers = Object.fromEntries(
-    e.OTEL_EXPORTER_OTLP_HEADERS.split(',')
-      .filter(Boolean)
-      .map((pair) => [
-        pair.slice(0, pair.indexOf('=')).trim(),
-        pair.slice(pair.indexOf('=') + 1).trim(),
-      ]),
-  );
+function tracingExport(
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<GatewayConfig['tracing'], 'export'> {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const endpoint =
+    value('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? value('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (
+    endpoint === undefined ||
+    toBoolean({ value: value('OTEL_SDK_DISABLED') }) === true ||
+    exporterNames(value('OTEL_TRACES_EXPORTER') ?? 'otlp').includes('none')
+  ) {
+    return {};
+  }
+  const protocol =
+    value('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ??
+    value('OTEL_EXPORTER_OTLP_PROTOCOL') ??
+    'http/protobuf';
   return {
     export: {
-      url,
-      protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || e.OTEL_EXPORTER_OTLP_PROTOCOL,
-      headers,
-      scheduleDelayMs: e.OTEL_BSP_SCHEDULE_DELAY,
-      maxQueueSize: e.OTEL_BSP_MAX_QUEUE_SIZE,
-      maxExportBatchSize: e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
-      exportTimeoutMs: e.OTEL_BSP_EXPORT_TIMEOUT,
+      protocol: protocol as 'http/protobuf' | 'http/json',
+      collector: new URL(endpoint).origin,
     },
   };
 }

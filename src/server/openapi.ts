@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SERVICE_VERSION } from '../config/service-version';
 
 /**
  * The OpenAPI document at /docs-json and Swagger UI at /docs. The document is built on the first
@@ -17,7 +18,7 @@ export function setupOpenApi(
         'when it is open, calls answer 503 at once with Retry-After. Legacy paths of the original system are kept and marked deprecated. ' +
         'Every error has the body { statusCode, error, code, message, requestId }; `code` is stable and machine-readable. Clients are rate limited per IP (429 with Retry-After).',
     )
-    .setVersion('1.0');
+    .setVersion(SERVICE_VERSION);
   // The admin routes (and so their security scheme) exist only when ADMIN_TOKEN is set.
   if (adminRoutes) {
     builder.addBearerAuth({

@@ -7,7 +7,7 @@ import {
   type MeterProvider,
   type Tracer,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { getNumberFromEnv, getStringFromEnv, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -24,13 +24,19 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 import type { GatewayConfig } from '../config/gateway-config';
+import { SERVICE_VERSION } from '../config/service-version';
 
 /** How long a shutdown waits for the last spans to be exported. */
 const FLUSH_ON_SHUTDOWN_MS = 2000;
 
-function samplerFor({ sampler, samplerRatio }: GatewayConfig['tracing']): Sampler {
-  const ratio = new TraceIdRatioBasedSampler(samplerRatio);
-  switch (sampler) {
+/**
+ * The sampler OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG name (checked at start-up, see
+ * config/environment.ts), built the way sdk-trace-base did: sdk-trace 2 no longer reads them
+ * itself. Unset: parentbased_always_on, the SDK's default.
+ */
+function samplerFromEnv(): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(getNumberFromEnv('OTEL_TRACES_SAMPLER_ARG') ?? 1);
+  switch (getStringFromEnv('OTEL_TRACES_SAMPLER')?.trim()) {
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':
@@ -73,6 +79,9 @@ function dropCounter(onDropped: (count: number) => void): MeterProvider {
  * context in and out. Spans are always made, so trace ids reach the upstream and the logs; they
  * are exported over OTLP/HTTP only when the OTEL_EXPORTER_OTLP_* variables name an endpoint
  * (batched, bounded: an unreachable collector drops spans, counted, and never slows a request).
+ * The SDK is configured by the standard OTEL_* variables, read where the SDK reads them: the
+ * exporter its own, the sampler and the batching here with the SDK's helpers (sdk-trace 2 no
+ * longer reads those); an unset one keeps the SDK's default.
  */
 @Injectable()
 export class Tracing implements OnApplicationShutdown {
@@ -90,45 +99,44 @@ export class Tracing implements OnApplicationShutdown {
     } else if (config.export) {
       processors.push(
         new BatchSpanProcessor({
-          exporter: Tracing.otlpExporter(config.export),
-          scheduledDelayMillis: config.export.scheduleDelayMs,
-          maxQueueSize: config.export.maxQueueSize,
-          maxExportBatchSize: config.export.maxExportBatchSize,
-          exportTimeoutMillis: config.export.exportTimeoutMs,
+          exporter: Tracing.otlpExporter(config.export.protocol),
+          scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY'),
+          maxQueueSize: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE'),
+          maxExportBatchSize: getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+          exportTimeoutMillis: getNumberFromEnv('OTEL_BSP_EXPORT_TIMEOUT'),
           selfObsMeterProvider: dropCounter((count) => this.dropped.emit(count)),
         }),
       );
-      this.logger.log(`Exporting spans to ${config.export.url} (${config.export.protocol})`);
+      this.logger.log(`Exporting spans to ${config.export.collector} (${config.export.protocol})`);
     }
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({
         [ATTR_SERVICE_NAME]: config.serviceName,
-        [ATTR_SERVICE_VERSION]: '0.1.0',
+        [ATTR_SERVICE_VERSION]: SERVICE_VERSION,
       }),
-      sampler: samplerFor(config),
+      sampler: samplerFromEnv(),
       spanProcessors: processors,
     });
     this.tracer = this.provider.getTracer('event-gateway');
   }
 
-  /** The OTLP exporter for the protocol asked for, loaded only when spans are exported. */
+  /**
+   * The OTLP exporter for the protocol asked for, loaded only when spans are exported. Given no
+   * options, it reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS, _TIMEOUT, _COMPRESSION and
+   * the certificate variables itself.
+   */
   private static otlpExporter(
-    target: NonNullable<GatewayConfig['tracing']['export']>,
+    protocol: NonNullable<GatewayConfig['tracing']['export']>['protocol'],
   ): SpanExporter {
-    const options = {
-      url: target.url,
-      headers: { ...target.headers },
-      timeoutMillis: target.exportTimeoutMs,
-    };
     /* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, see above */
-    if (target.protocol === 'http/json') {
+    if (protocol === 'http/json') {
       const { OTLPTraceExporter } =
         require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-      return new OTLPTraceExporter(options);
+      return new OTLPTraceExporter();
     }
     const { OTLPTraceExporter } =
       require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
-    return new OTLPTraceExporter(options);
+    return new OTLPTraceExporter();
     /* eslint-enable @typescript-eslint/no-require-imports */
   }
 
