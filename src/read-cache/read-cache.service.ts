@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import { Answer } from '../common/answer';
+import { ApiError } from '../common/errors/api-error';
 import type { GatewayConfig } from '../config/gateway-config';
-import { EventApiError } from '../upstream/event-api.errors';
 import type { CacheEntry, CacheStore } from './cache-store';
 
 /** Injection token of the `CacheStore` (memory or Redis). */
@@ -82,7 +82,7 @@ export class ReadCache {
     try {
       value = await load();
     } catch (error) {
-      if (entry && error instanceof EventApiError && ageMs < this.ttlMs + this.staleIfErrorMs) {
+      if (entry && isSourceFailure(error) && ageMs < this.ttlMs + this.staleIfErrorMs) {
         const staleBy = Math.max(1, toSeconds(ageMs - this.ttlMs));
         return this.answer(entry, 'stale', `${CACHE_NAME}; hit; ttl=-${staleBy}`, ageMs);
       }
@@ -136,3 +136,7 @@ export class ReadCache {
     }
   }
 }
+
+/** Whether `error` says the upstream failed (its verdict), so a stale copy may answer instead. */
+const isSourceFailure = (error: unknown): boolean =>
+  error instanceof ApiError && error.sourceFailed;

@@ -35,6 +35,8 @@ export interface UpstreamVerdict {
  */
 export abstract class EventApiError extends ApiError {
   abstract readonly verdict: UpstreamVerdict;
+  /** Every upstream failure, a breaker's refusal included, is the source's failure. */
+  override readonly sourceFailed = true;
 }
 
 function upstreamProblem(

@@ -21,6 +21,12 @@ export interface Problem {
  */
 export class ApiError extends Error {
   override readonly name: string = 'ApiError';
+  /**
+   * The verdict a cache reads: the data source failed (did not answer usably, or a breaker refused
+   * to ask it) rather than answering the request definitely (a 404, a 422). A stored copy is then
+   * better than the error (stale-if-error).
+   */
+  readonly sourceFailed: boolean = false;
 
   constructor(private readonly problem: Problem) {
     super(Array.isArray(problem.message) ? problem.message.join('; ') : problem.message);

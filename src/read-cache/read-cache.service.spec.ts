@@ -1,0 +1,50 @@
+import { Answer } from '../common/answer';
+import { notFound } from '../common/errors/api-error';
+import { FakeClock } from '../testing/fake-clock';
+import { testConfig } from '../testing/test-config';
+import { UpstreamHttpError } from '../upstream/event-api.errors';
+import { MemoryCacheStore } from './cache-store';
+import { ReadCache, ReadCacheEvents } from './read-cache.service';
+
+function setup() {
+  const clock = new FakeClock(Date.now());
+  const config = testConfig({ READ_CACHE_TTL_MS: '1000', READ_CACHE_STALE_IF_ERROR_MS: '60000' });
+  const cache = new ReadCache(
+    new MemoryCacheStore(100, () => clock.now()),
+    new ReadCacheEvents(),
+    clock,
+    config,
+  );
+  return { cache, clock };
+}
+
+describe('ReadCache', () => {
+  it('answers a fresh hit with its Cache-Status and Age headers, without loading', async () => {
+    const { cache, clock } = setup();
+    await cache.serve('k', () => Promise.resolve('v'));
+    clock.advance(500);
+    const load = jest.fn();
+    const answer = await cache.serve('k', load);
+    expect(answer).toEqual(
+      new Answer('v', { 'cache-status': 'event-gateway; hit; ttl=1', age: '0' }),
+    );
+    expect(load).not.toHaveBeenCalled();
+  });
+
+  it('serves the stored copy when the upstream fails (the error says the source failed)', async () => {
+    const { cache, clock } = setup();
+    await cache.serve('k', () => Promise.resolve('v'));
+    clock.advance(3000);
+    const answer = await cache.serve('k', () => Promise.reject(new UpstreamHttpError(503)));
+    expect(answer.body).toBe('v');
+    expect(answer.headers['cache-status']).toBe('event-gateway; hit; ttl=-2');
+  });
+
+  it('passes a definite answer through (a 404 is no failure of the source)', async () => {
+    const { cache, clock } = setup();
+    await cache.serve('k', () => Promise.resolve('v'));
+    clock.advance(3000);
+    const gone = notFound('USER_NOT_FOUND', 'User "1" not found');
+    await expect(cache.serve('k', () => Promise.reject(gone))).rejects.toBe(gone);
+  });
+});
