@@ -45,6 +45,11 @@ export default tseslint.config(
               group: ['../*', '!../shared', '!../testing'],
               message: 'The circuit breaker core must not import the rest of the gateway.',
             },
+            {
+              // ../shared (its index) is the framework-free primitives; the rest of shared/ is not.
+              group: ['../shared/*'],
+              message: 'The circuit breaker core imports only the shared primitives (../shared).',
+            },
           ],
         },
       ],

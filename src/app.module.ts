@@ -1,6 +1,6 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
-import type { GatewayConfig } from './config/gateway-config';
+import type { GatewayConfig } from './shared/config/gateway-config';
 import { EventCreationModule } from './event-creation/event-creation.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -9,7 +9,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
-import { gatewayConfigModule } from './config/gateway-config.module';
+import { gatewayConfigModule } from './shared/config/gateway-config.module';
 
 @Module({})
 export class AppModule {

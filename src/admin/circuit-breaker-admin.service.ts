@@ -6,7 +6,7 @@ import {
   type CircuitBreakerSnapshot,
   type CircuitState,
 } from '../circuit-breaker';
-import { ApiError } from '../common/errors/api-error';
+import { ApiError } from '../shared/errors/api-error';
 
 /** What operators see of a breaker. */
 export interface CircuitBreakerStatus {

@@ -1,4 +1,4 @@
-import { Answer } from '../common/answer';
+import { Answer } from '../shared/answer';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency-key';
 import type { Creation } from './event-creation.service';
 

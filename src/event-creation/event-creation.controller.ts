@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Answer } from '../common/answer';
-import { ApiRateLimitedResponse } from '../common/openapi/api-error-responses.decorator';
+import { Answer } from '../shared/answer';
+import { ApiRateLimitedResponse } from '../shared/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
 import { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventDto } from '../events/dto/event.dto';

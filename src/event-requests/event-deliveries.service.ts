@@ -5,9 +5,9 @@ import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 
-import { ApiError } from '../common/errors/api-error';
+import { ApiError } from '../shared/errors/api-error';
 
-import type { GatewayConfig } from '../config/gateway-config';
+import type { GatewayConfig } from '../shared/config/gateway-config';
 import type { Event } from '../upstream/event-api.models';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';

@@ -1,10 +1,10 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiError } from '../common/errors/api-error';
+import { ApiError } from '../shared/errors/api-error';
 import {
   ApiErrorResponse,
   ApiRateLimitedResponse,
-} from '../common/openapi/api-error-responses.decorator';
+} from '../shared/openapi/api-error-responses.decorator';
 import { EventRequestIdParams } from './dto/event-request-id.params';
 import { EventRequestDto } from './dto/event-request.dto';
 import { EventDeliveries, queueUnavailable } from './event-deliveries.service';

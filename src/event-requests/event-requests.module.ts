@@ -1,9 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { GatewayConfig } from '../config/gateway-config';
+import type { GatewayConfig } from '../shared/config/gateway-config';
 import { EventGatewayModule } from '../upstream/event-gateway.module';
-import { ClockModule } from '../common/clock.module';
+import { ClockModule } from '../shared/clock.module';
 import { EventWriterModule } from '../event-creation/event-writer.module';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS, RedisModule } from '../redis/redis.module';

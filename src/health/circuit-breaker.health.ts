@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { CircuitBreakerRegistry, CircuitState } from '../circuit-breaker';
-import type { GatewayConfig } from '../config/gateway-config';
+import type { GatewayConfig } from '../shared/config/gateway-config';
 
 /** States in which a breaker refuses calls. */
 const REFUSING: ReadonlySet<CircuitState> = new Set([CircuitState.Open, CircuitState.ForcedOpen]);

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import type { GatewayConfig } from '../config/gateway-config';
+import type { GatewayConfig } from '../shared/config/gateway-config';
 import { ClientThrottlerGuard } from './client-throttler.guard';
 import { REDIS, RedisModule } from '../redis/redis.module';
 import type { RedisConnection } from '../redis/redis-connection';

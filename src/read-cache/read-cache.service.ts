@@ -2,9 +2,9 @@ import { Emitter, toSeconds, WALL_CLOCK, type Clock } from '../shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
-import { Answer } from '../common/answer';
-import { ApiError } from '../common/errors/api-error';
-import type { GatewayConfig } from '../config/gateway-config';
+import { Answer } from '../shared/answer';
+import { ApiError } from '../shared/errors/api-error';
+import type { GatewayConfig } from '../shared/config/gateway-config';
 import type { CacheEntry, CacheStore } from './cache-store';
 
 /** Injection token of the `CacheStore` (memory or Redis). */

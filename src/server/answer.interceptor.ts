@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
-import { Answer } from '../common/answer';
+import { Answer } from '../shared/answer';
 
 /** Applies a handler's `Answer` (status, headers) to the reply and sends its body. */
 @Injectable()

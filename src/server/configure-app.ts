@@ -1,8 +1,8 @@
 import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AllExceptionsFilter } from '../common/errors/all-exceptions.filter';
-import { validationFailed } from '../common/errors/validation-error';
-import type { GatewayConfig } from '../config/gateway-config';
+import { AllExceptionsFilter } from '../shared/errors/all-exceptions.filter';
+import { validationFailed } from '../shared/errors/validation-error';
+import type { GatewayConfig } from '../shared/config/gateway-config';
 import { AnswerInterceptor } from './answer.interceptor';
 import { setupOpenApi } from './openapi';
 import { registerRequestPipeline } from './request-pipeline';

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { SERVICE_VERSION } from '../config/service-version';
+import { SERVICE_VERSION } from '../shared/config/service-version';
 
 /**
  * The OpenAPI document at /docs-json and Swagger UI at /docs. The document is built on the first

@@ -1,9 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CORRELATION_ID_HEADER } from '../common/correlation-id';
-import type { ErrorResponse } from '../common/errors/error-response';
-import { onUnroutedAnswer } from '../common/unrouted-answers';
-import type { GatewayConfig } from '../config/gateway-config';
+import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
+import type { ErrorResponse } from '../shared/errors/error-response';
+import { onUnroutedAnswer } from '../shared/unrouted-answers';
+import type { GatewayConfig } from '../shared/config/gateway-config';
 import { CreateRefusal } from '../event-creation/create-refusal';
 import { deprecationHeaders } from '../legacy/deprecation-headers';
 import { RequestLog } from '../logging/request-log';

@@ -8,7 +8,7 @@ import {
   FailureRatePolicy,
   type CircuitStateChange,
 } from '../circuit-breaker';
-import type { GatewayConfig } from '../config/gateway-config';
+import type { GatewayConfig } from '../shared/config/gateway-config';
 
 /** Guards every read (idempotent GET) of the Event API. */
 export const READ_BREAKER = 'event-api.read';

@@ -6,7 +6,7 @@ import { AppModule } from '../../src/app.module';
 
 import { FakeClock } from '../../src/testing/fake-clock';
 
-import { loadConfig } from '../../src/config/gateway-config';
+import { loadConfig } from '../../src/shared/config/gateway-config';
 import { LOG_DESTINATION } from '../../src/logging/pino-logger';
 import { PinoNestLogger } from '../../src/logging/pino-nest-logger';
 import { configureApp } from '../../src/server/configure-app';

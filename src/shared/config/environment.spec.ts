@@ -237,7 +237,7 @@ describe('loadConfig: tracing', () => {
 
   it('names the service after package.json, unless OTEL_SERVICE_NAME says otherwise', () => {
     const { name } = JSON.parse(
-      readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'),
+      readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),
     ) as { name: string };
     expect(loadConfig({}).tracing.serviceName).toBe(name);
     expect(loadConfig({ OTEL_SERVICE_NAME: 'gateway-eu' }).tracing.serviceName).toBe('gateway-eu');
@@ -261,7 +261,7 @@ describe('parseTrustProxy', () => {
 
 describe('.env.example', () => {
   const example = Object.fromEntries(
-    readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8')
+    readFileSync(join(__dirname, '..', '..', '..', '.env.example'), 'utf8')
       .split('\n')
       .filter((line) => /^[A-Z_]+=/.test(line))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),

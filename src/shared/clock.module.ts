@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CLOCK, monotonicClock, WALL_CLOCK, wallClock } from '../shared';
+import { CLOCK, monotonicClock, WALL_CLOCK, wallClock } from './clock';
 
 /** The two clocks, for the modules that measure time (tests replace them with fake ones). */
 @Module({
