@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../shared/errors/api-error';
 import type { CreateEventDto } from '../events/dto/create-event.dto';
-import { CacheKeys } from '../read-cache/cache-keys';
-import { ReadCache } from '../read-cache/read-cache.service';
+import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 import type { Event } from '../upstream/event-api.models';
 import { EventGateway } from '../upstream/event-gateway';
 

@@ -11,9 +11,8 @@ import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses
 import type { Event } from '../upstream/event-api.models';
 import { EventDto } from './dto/event.dto';
 import { EventsService } from './events.service';
-import { CacheKeys } from '../read-cache/cache-keys';
 import { ApiCachedRead } from '../read-cache/read-cache.openapi';
-import { ReadCache } from '../read-cache/read-cache.service';
+import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 
 @ApiTags('Events')
 @ApiUpstreamErrorResponses()

@@ -16,9 +16,8 @@ import { answerCreation } from '../event-creation/creation-answer';
 import { EventCreation } from '../event-creation/event-creation.service';
 import { EventsService } from '../events/events.service';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
-import { CacheKeys } from '../read-cache/cache-keys';
 import { ApiCachedRead } from '../read-cache/read-cache.openapi';
-import { ReadCache } from '../read-cache/read-cache.service';
+import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 import { UserDto } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
 

@@ -1,9 +1,9 @@
 import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AnswerInterceptor } from '../shared/answer';
 import { AllExceptionsFilter } from '../shared/errors/all-exceptions.filter';
 import { validationFailed } from '../shared/errors/validation-error';
 import type { GatewayConfig } from '../shared/config/gateway-config';
-import { AnswerInterceptor } from './answer.interceptor';
 import { setupOpenApi } from './openapi';
 import { registerRequestPipeline } from './request-pipeline';
 import { enableCors } from './security';

@@ -1,13 +1,18 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+} from 'fastify';
+import { CREATE_ROUTES, CreateRefusal } from '../event-creation/create-refusal';
+import { deprecationHeaders, LEGACY_SUCCESSORS } from '../legacy/deprecation-headers';
+import { RequestLog } from '../logging/request-log';
+import { HttpMetrics } from '../metrics/http-metrics';
 import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
 import type { ErrorResponse } from '../shared/errors/error-response';
 import { onUnroutedAnswer } from '../shared/unrouted-answers';
 import type { GatewayConfig } from '../shared/config/gateway-config';
-import { CreateRefusal } from '../event-creation/create-refusal';
-import { deprecationHeaders } from '../legacy/deprecation-headers';
-import { RequestLog } from '../logging/request-log';
-import { HttpMetrics } from '../metrics/http-metrics';
 import { serverSpans } from '../tracing/server-spans';
 import { Tracing } from '../tracing/tracing.service';
 import { parseJsonBodies, unsupportedContentType } from './json-bodies';
@@ -22,17 +27,16 @@ import { securityHeaders } from './security';
  *
  * Raw hooks rather than Nest middleware or interceptors for these, because each must also see the
  * answers given before Nest runs (404, 405, 415, a refused create), and the refusals among them
- * must happen before the body is read.
+ * must happen before the body is read. Hooks that only some routes need are attached to those
+ * routes as they are registered, so a read never runs the checks of a create.
  *
- * Must be called before the app's routes are registered (before `init`/`listen`): the 405 check
- * records every route as it is registered.
+ * Must be called before the app's routes are registered (before `init`/`listen`).
  */
 export function registerRequestPipeline(app: NestFastifyApplication, config: GatewayConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   const spans = serverSpans(app.get(Tracing));
   const headers = Object.fromEntries(securityHeaders());
-  const wrongMethod = methodNotAllowed(fastify);
-  const legacyHeaders = deprecationHeaders(config.legacy.sunsetAt);
+  const wrongMethod = methodNotAllowed(fastify); // records every route's methods from now on
   const createRefusal = app.get(CreateRefusal, { strict: false });
   const requestLog = app.get(RequestLog, { strict: false });
   const httpMetrics = app.get(HttpMetrics, { strict: false });
@@ -43,28 +47,50 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   //    the upstream calls run inside them (correlation id, trace context).
   fastify.addHook('onRequest', spans.start);
 
+  // 2. Security headers and the correlation id: before anything can answer, so that every answer
+  //    (errors and refusals included) carries them. Then, for a path no route matched but that
+  //    exists under other methods: 405 with Allow, instead of the router's 404.
   fastify.addHook('onRequest', (request, reply, done) => {
-    // 2. Security headers and the correlation id: before anything can answer, so that every
-    //    answer (errors and refusals included) carries them.
     void reply.headers(headers).header(CORRELATION_ID_HEADER, request.id);
-    // 3. Legacy paths say they are deprecated, on every answer too.
-    legacyHeaders(request, reply);
-    // 4. A known path with the wrong method: 405 with Allow, instead of the router's 404.
-    const wrong = wrongMethod(request);
-    if (wrong) return answer(reply, wrong);
-    // 5. A body that is not JSON: 415 before any byte of it is read.
-    const unsupported = unsupportedContentType(request);
-    if (unsupported) return done(unsupported);
-    // 6. A create while the write breaker is open: 503 before its body is read.
-    const refused = createRefusal.check(request);
-    if (refused) return answer(reply, refused);
+    if (request.routeOptions.url === undefined) {
+      const wrong = wrongMethod(request);
+      if (wrong) return answer(reply, wrong);
+    }
     done();
   });
 
-  // 7. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
+  // 3–5. Per route, after the two above.
+  const legacyHeaders = deprecationHeaders(config.legacy.sunsetAt);
+  fastify.addHook('onRoute', (route) => {
+    const hooks: onRequestHookHandler[] = [];
+    // 3. Legacy paths say they are deprecated, on every answer (errors included).
+    if (route.url in LEGACY_SUCCESSORS) {
+      hooks.push((request, reply, done) => {
+        legacyHeaders(request, reply);
+        done();
+      });
+    }
+    // 4. A body that is not JSON: 415 before any byte of it is read (every method but GET).
+    if (route.method !== 'GET') {
+      hooks.push((request, _reply, done: HookHandlerDoneFunction) =>
+        done(unsupportedContentType(request)),
+      );
+    }
+    // 5. A create while the write breaker is open: 503 before its body is read.
+    if (route.method === 'POST' && CREATE_ROUTES.has(route.url)) {
+      hooks.push((request, reply, done) => {
+        const refused = createRefusal.check(request);
+        if (refused) return answer(reply, refused);
+        done();
+      });
+    }
+    if (hooks.length > 0) route.onRequest = [...toArray(route.onRequest), ...hooks];
+  });
+
+  // 6. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
   parseJsonBodies(fastify);
 
-  // 8. Once the answer is sent: the span ends, one log line, the HTTP histogram.
+  // 7. Once the answer is sent: the span ends, one log line, the HTTP histogram.
   const observe = requestLog.enabled
     ? (request: FastifyRequest, reply: FastifyReply) => {
         requestLog.write(request, reply);
@@ -79,9 +105,12 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   // Answers Fastify gives before any hook runs (a malformed URL) are logged and counted too.
   onUnroutedAnswer(fastify, observe);
 
-  // 9. A client that goes away before its answer: the span ends as an error.
+  // 8. A client that goes away before its answer: the span ends as an error.
   fastify.addHook('onRequestAbort', (request, done) => {
     spans.abort(request);
     done();
   });
 }
+
+const toArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];

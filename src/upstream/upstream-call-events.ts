@@ -2,7 +2,10 @@ import { Emitter } from '../shared';
 import { Injectable } from '@nestjs/common';
 
 import type { UpstreamOutcome } from './event-api.errors';
-import type { UpstreamOperation } from './upstream-call';
+
+/** The upstream operations, as named in metrics, logs and spans. */
+export type UpstreamOperation =
+  'getUsers' | 'getUserById' | 'getEvents' | 'getEventById' | 'addEvent';
 
 /** One finished upstream call attempt (a retry is a second one), or a refusal by a breaker. */
 export interface UpstreamCallEvent {

@@ -10,9 +10,8 @@ import {
 import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
 import type { Event, User } from '../upstream/event-api.models';
 import { EventDto } from '../events/dto/event.dto';
-import { CacheKeys } from '../read-cache/cache-keys';
 import { ApiCachedRead } from '../read-cache/read-cache.openapi';
-import { ReadCache } from '../read-cache/read-cache.service';
+import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 import { UserDto } from './dto/user.dto';
 import { UsersService } from './users.service';
 
