@@ -1,6 +1,7 @@
 import { toSeconds } from '../shared';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RedisConnection } from '../redis/redis-connection';
+import { sharedOrLocal } from '../redis/shared-state';
 import type { ThrottlerStorageRecord } from './in-memory-throttler.storage';
 
 /**
@@ -96,10 +97,9 @@ export class FallbackThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    try {
-      return await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
-    } catch {
-      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
-    }
+    return sharedOrLocal(
+      () => this.shared.increment(key, ttl, limit, blockDuration, throttlerName),
+      () => this.local.increment(key, ttl, limit, blockDuration, throttlerName),
+    );
   }
 }

@@ -5,6 +5,7 @@ import { ConfigService } from '@nestjs/config';
 import { Answer } from '../shared/answer';
 import { ApiError } from '../shared/errors/api-error';
 import type { GatewayConfig } from '../shared/config/gateway-config';
+import { sharedOrLocal } from '../redis/shared-state';
 import type { CacheEntry, CacheStore } from './cache-store';
 
 /** Injection token of the `CacheStore` (memory or Redis). */
@@ -135,12 +136,13 @@ export class ReadCache {
 
   private async lookup(key: string): Promise<{ entry?: CacheEntry; storeFailed: boolean }> {
     if (this.ttlMs + this.staleIfErrorMs === 0) return { storeFailed: false };
-    try {
-      return { entry: await this.store.get(key), storeFailed: false };
-    } catch {
-      this.events.emit({ kind: 'store-error', operation: 'get' });
-      return { storeFailed: true };
-    }
+    return sharedOrLocal<{ entry?: CacheEntry; storeFailed: boolean }>(
+      async () => ({ entry: await this.store.get(key), storeFailed: false }),
+      () => {
+        this.events.emit({ kind: 'store-error', operation: 'get' });
+        return { storeFailed: true };
+      },
+    );
   }
 
   private async save(key: string, entry: CacheEntry): Promise<boolean> {
