@@ -1,9 +1,28 @@
-// `npm start`: builds the gateway and the mock upstream, runs them together with their output
-// prefixed, prints where they are once both answer, and stops both on SIGINT/SIGTERM or when
-// either exits. It is the process npm starts, so signals sent to `npm start` reach it.
+// `npm start`: builds the gateway and the mock upstream (each only when its sources changed), runs
+// them together with their output prefixed, prints where they are once both answer, and stops both
+// on SIGINT/SIGTERM or when either exits. It is the process npm starts, so signals sent to
+// `npm start` reach it; the servers run in their own process group, so a terminal's Ctrl-C reaches
+// them only through this script, once (a second signal would make the gateway exit at once).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+// An unsupported Node is named before anything else can fail on it.
+const { engines } = JSON.parse(readFileSync('package.json', 'utf8'));
+try {
+  const semver = createRequire(import.meta.url)('semver');
+  if (!semver.satisfies(process.version, engines.node)) {
+    console.warn(
+      `Node ${process.version} is not supported (package.json engines: ${engines.node}). ` +
+        `Install Node ${readFileSync('.nvmrc', 'utf8').trim()} (the version in .nvmrc, e.g. \`nvm use\`); ` +
+        'starting anyway, but this Node is untested for production.',
+    );
+  }
+} catch {
+  // semver comes with `npm install`; without it there is nothing to compare with.
+}
 
 // .env (if any) for both servers, the mock's MOCK_* included; variables already set win.
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -20,7 +39,40 @@ const env = {
 };
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-for (const script of ['build', 'build:mock']) {
+/** The newest modification time under `paths` (files, or folders walked recursively). */
+function newest(paths) {
+  let latest = 0;
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      const entries = readdirSync(path).filter(
+        (name) => name !== 'dist' && name !== 'node_modules',
+      );
+      latest = Math.max(latest, newest(entries.map((name) => join(path, name))));
+    } else {
+      latest = Math.max(latest, stat.mtimeMs);
+    }
+  }
+  return latest;
+}
+
+// Each server is built only when its build is missing or older than its sources.
+const shared = ['package.json', 'package-lock.json', 'tsconfig.json'];
+const builds = [
+  {
+    script: 'build',
+    output: 'dist/main.js',
+    sources: ['src', 'tsconfig.build.json', 'nest-cli.json', ...shared],
+  },
+  {
+    script: 'build:mock',
+    output: 'mock-api/dist/main.js',
+    sources: ['mock-api/src', 'mock-api/tsconfig.json', ...shared],
+  },
+];
+for (const { script, output, sources } of builds) {
+  if (existsSync(output) && statSync(output).mtimeMs >= newest(sources)) continue;
   const build = spawnSync(npm, ['run', script, '--silent'], { stdio: 'inherit', env });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
@@ -30,7 +82,12 @@ const children = [
   { name: 'mock-api', args: ['mock-api/dist/main.js'] },
   { name: 'gateway ', args: ['dist/main.js'] },
 ].map(({ name, args }) => {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: a process group of its own, out of reach of the terminal's Ctrl-C (see the top).
+  const child = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const prefix = (stream, out) => {
     let buffered = '';
     stream.on('data', (chunk) => {
@@ -63,6 +120,10 @@ function stopAll(code) {
 }
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
+// Should this script end any other way, the servers (in their own group) must not outlive it.
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
 
 async function answers(url) {
   try {

@@ -103,6 +103,18 @@ describe('validateEnvironment', () => {
     );
   });
 
+  it('says only what a value of the wrong type should be (PORT=abc: an integer)', () => {
+    expect(() => validateEnvironment({ PORT: 'abc' })).toThrow(
+      'Invalid configuration: PORT="abc" is invalid (PORT must be an integer number)',
+    );
+  });
+
+  it('names every rule a number of the right type breaks (PORT=70000: the maximum)', () => {
+    expect(() => validateEnvironment({ PORT: '70000' })).toThrow(
+      'Invalid configuration: PORT="70000" is invalid (PORT must not be greater than 65535)',
+    );
+  });
+
   it('rejects a maximum reset timeout below the reset timeout', () => {
     expect(() =>
       validateEnvironment({

@@ -353,10 +353,19 @@ function invalid(name: string, value: unknown, reasons: string): string {
 }
 
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string[] {
-  return errors.map((error) =>
-    invalid(error.property, raw[error.property], Object.values(error.constraints ?? {}).join('; ')),
-  );
+  return errors.map((error) => {
+    const constraints = error.constraints ?? {};
+    // A value of the wrong type breaks every rule at once ("abc" is neither ≥ 0 nor ≤ 65535): say
+    // only what it should be.
+    const typeRule = constraints.isInt ?? constraints.isNumber ?? constraints.isBoolean;
+    const rules =
+      typeRule && !isNumeric(raw[error.property]) ? [typeRule] : Object.values(constraints);
+    return invalid(error.property, raw[error.property], rules.join('; '));
+  });
 }
+
+const isNumeric = (value: unknown): boolean =>
+  typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value));
 
 /** Blank values count as unset, as the SDK reads them; the rest is checked trimmed. */
 function openTelemetryErrors(raw: Record<string, string>): string[] {
