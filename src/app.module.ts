@@ -9,6 +9,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
+import { IndexController } from './server/index.controller';
 import { gatewayConfigModule } from './shared/config/gateway-config.module';
 
 @Module({})
@@ -19,6 +20,7 @@ export class AppModule {
     const creation = EventCreationModule.register(queue);
     return {
       module: AppModule,
+      controllers: [IndexController],
       imports: [
         gatewayConfigModule(config),
         LoggingModule,

@@ -225,6 +225,24 @@ describe('Event Management API (e2e, nock upstream)', () => {
       });
     });
 
+    it.each(['[]', 'null', '"hi"', '42'])(
+      'answers 400 "The body must be a JSON object" for a JSON body %s, with no upstream call',
+      async (payload) => {
+        const response = await app.inject({
+          method: 'POST',
+          url: '/events',
+          headers: { 'content-type': 'application/json' },
+          payload,
+        });
+        expect(response.statusCode).toBe(400);
+        expectErrorShape(response, 400);
+        expect(response.json()).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          message: 'The body must be a JSON object',
+        });
+      },
+    );
+
     it('answers 405 with Allow for a method the path does not take', async () => {
       const response = await app.inject({ method: 'DELETE', url: '/events/1' });
       expect(response.statusCode).toBe(405);
@@ -236,6 +254,35 @@ describe('Event Management API (e2e, nock upstream)', () => {
       });
       const collection = await app.inject({ method: 'PUT', url: '/events' });
       expect(collection.headers.allow).toBe('GET, HEAD, POST');
+    });
+
+    it('answers 404 for a path with a trailing slash, whatever the method (paths are exact)', async () => {
+      for (const method of ['GET', 'POST'] as const) {
+        const response = await app.inject({
+          method,
+          url: '/events/',
+          headers: { 'content-type': 'application/json' },
+          payload: method === 'POST' ? '{"name":"x","userId":"1"}' : undefined,
+        });
+        expect(response.statusCode).toBe(404);
+        expect(response.json().code).toBe('ROUTE_NOT_FOUND');
+      }
+    });
+
+    it('answers GET / with links to the docs and the probes', async () => {
+      const response = await app.inject({ method: 'GET', url: '/' });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({
+        name: 'event-gateway',
+        version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+        docs: '/docs',
+        openapi: '/docs-json',
+        health: '/health',
+        ready: '/ready',
+      });
+      for (const link of ['/docs', '/docs-json', '/health', '/ready']) {
+        expect((await app.inject({ method: 'GET', url: link })).statusCode).toBe(200);
+      }
     });
 
     it('still answers 404 for a path that does not exist', async () => {

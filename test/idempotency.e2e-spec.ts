@@ -187,8 +187,13 @@ describe.each(['memory', 'redis'] as const)('Idempotency-Key (e2e, %s store)', (
     expect(first.statusCode).toBe(422);
     const again = await create(app, 'key-7', { ...BODY, userId: '9' });
     expect(again.statusCode).toBe(422);
-    expect(again.json()).toEqual(first.json());
+    const { requestId, ...replayed } = again.json();
+    const { requestId: firstRequestId, ...original } = first.json();
+    expect(replayed).toEqual(original);
     expect(again.headers['idempotent-replayed']).toBe('true');
+    // The body names the request it answers (the replay), as its X-Correlation-Id does.
+    expect(requestId).toBe(again.headers['x-correlation-id']);
+    expect(requestId).not.toBe(firstRequestId);
   });
 
   it('replays a stored outcome while the write breaker is open', async () => {

@@ -1,4 +1,5 @@
 import { Answer } from '../shared/answer';
+import { requestContext } from '../shared/request-context';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency-key';
 import type { Creation } from './event-creation.service';
 
@@ -38,6 +39,11 @@ export function answerCreation(
         202,
       );
     case 'refused':
-      return new Answer(outcome.body, { ...replay, ...outcome.headers }, outcome.status);
+      return new Answer(
+        // A replayed error names the request it answers now, as its X-Correlation-Id does.
+        { ...outcome.body, requestId: requestContext.current()?.correlationId ?? '' },
+        { ...replay, ...outcome.headers },
+        outcome.status,
+      );
   }
 }

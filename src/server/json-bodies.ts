@@ -65,6 +65,19 @@ export function parseJsonBodies(fastify: FastifyInstance): void {
         done(badJson('MALFORMED_JSON', 'The body is not valid JSON'), undefined);
         return;
       }
+      // Every body this API takes is an object: an array, a string or null is no such thing.
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        done(
+          new ApiError({
+            status: 400,
+            code: 'VALIDATION_FAILED',
+            message: 'The body must be a JSON object',
+            log: 'none',
+          }),
+          undefined,
+        );
+        return;
+      }
       if (!MAY_POISON.test(text)) {
         done(null, parsed);
         return;

@@ -12,7 +12,7 @@ function patternToRegExp(url: string): RegExp {
       return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('');
-  return new RegExp(`^${source}/?$`);
+  return new RegExp(`^${source}$`);
 }
 
 /**
@@ -42,7 +42,9 @@ export function methodNotAllowed(
     for (const { pattern, methods } of routes) {
       if (pattern.test(path)) for (const method of methods) allowed.add(method);
     }
-    if (allowed.size === 0) return undefined; // no such path: the router's 404
+    // No such path (the router's 404). A path that takes this very method would have matched a
+    // route; a 405 naming the method it refuses would contradict itself.
+    if (allowed.size === 0 || allowed.has(request.method)) return undefined;
     const allow = [...allowed].sort().join(', ');
     return toErrorResponse(
       new ApiError({
