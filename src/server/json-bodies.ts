@@ -84,7 +84,7 @@ export function parseJsonBodies(fastify: FastifyInstance): void {
       }
       try {
         // Valid JSON, refused for what it holds rather than for its syntax.
-        secureJson.scan(parsed as object, { protoAction: 'error', constructorAction: 'error' });
+        secureJson.scan(parsed, { protoAction: 'error', constructorAction: 'error' });
         done(null, parsed);
       } catch {
         done(
