@@ -87,6 +87,20 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     expect(op.responses['503'].headers['Retry-After']).toBeDefined();
   });
 
+  it('gives Idempotency-Key no example or default, so Swagger UI never sends a fixed key', () => {
+    for (const path of ['/events', '/addEvent']) {
+      const key = operation('post', path).parameters.find(
+        (parameter: any) => parameter.name === 'Idempotency-Key',
+      );
+      expect(key).toBeDefined();
+      expect([key.example, key.schema.example, key.schema.default]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    }
+  });
+
   it('documents the 400 and 404 of routes with an id', () => {
     for (const path of [
       '/users/{id}',

@@ -22,8 +22,9 @@ export function ApiCreateEventBody(): MethodDecorator {
       name: 'Idempotency-Key',
       required: false,
       description:
-        '1 to 255 printable ASCII characters (else 400 INVALID_IDEMPOTENCY_KEY), remembered for IDEMPOTENCY_TTL_MS and shared by POST /events and POST /addEvent. The same key with the same body answers the first outcome again (`Idempotent-Replayed: true`) without a new upstream call; after a failure whose effect upstream was unknown, the retry asks the upstream for the event first and never stores it twice.',
-      schema: { type: 'string', example: '8e03978e-40d5-43e8-bc93-6894a57f9324' },
+        'A value of your own, new for each create you mean (a UUID: `crypto.randomUUID()`, `uuidgen`), sent again only to retry that create. 1 to 255 printable ASCII characters (else 400 INVALID_IDEMPOTENCY_KEY), remembered for IDEMPOTENCY_TTL_MS and shared by POST /events and POST /addEvent. The same key with the same body answers the first outcome again (`Idempotent-Replayed: true`) without a new upstream call; with another body, 422 IDEMPOTENCY_KEY_REUSED. After a failure whose effect upstream was unknown, the retry asks the upstream for the event first and never stores it twice. Left empty, the create is not idempotent.',
+      // No example: Swagger UI would fill it in, and every "Try it out" would replay one create.
+      schema: { type: 'string' },
     }),
     ApiJsonBodyResponses(),
     ApiErrorResponse(

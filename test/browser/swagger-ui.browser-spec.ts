@@ -96,8 +96,10 @@ describe('Swagger UI in Chromium', () => {
     async (_title, host) => {
       nock(UPSTREAM)
         .get('/getUserById/1')
+        .times(2)
         .reply(200, upstreamUser(1))
         .post('/addEvent')
+        .times(2)
         .reply(200, { success: true });
       const origin = `http://${host}:${port}`;
       const { page, problems } = await open(browser, `${origin}/docs`);
@@ -127,7 +129,25 @@ describe('Swagger UI in Chromium', () => {
         );
         await createEvent.locator('.opblock-summary').click();
         await createEvent.getByRole('button', { name: 'Try it out' }).click();
-        await createEvent.getByRole('button', { name: 'Execute' }).click();
+        // Execute, as it comes (no field filled in), twice: each is a new event, never a replay
+        // of an example Idempotency-Key.
+        const execute = async () => {
+          const [response] = await Promise.all([
+            page.waitForResponse(
+              (answer) => answer.request().method() === 'POST' && answer.url().endsWith('/events'),
+              { timeout: 15_000 },
+            ),
+            createEvent.getByRole('button', { name: 'Execute' }).click(),
+          ]);
+          return response;
+        };
+        const first = await execute();
+        const second = await execute();
+        for (const response of [first, second]) {
+          expect(response.status()).toBe(201);
+          expect(response.headers()['idempotent-replayed']).toBeUndefined();
+        }
+        expect((await first.json()).id).not.toBe((await second.json()).id);
         const status = createEvent
           .locator('.live-responses-table tbody .response-col_status')
           .first();
