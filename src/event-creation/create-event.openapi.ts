@@ -10,14 +10,18 @@ import { EventRequestDto } from '../event-requests/dto/event-request.dto';
 const clientError = (status: number, code: Problem['code'], message: string) =>
   new ApiError({ status, code, message, log: 'none' });
 
+/** `Idempotent-Replayed` on an answer to a repeated Idempotency-Key. */
+export const IDEMPOTENT_REPLAYED = {
+  'Idempotent-Replayed': {
+    description:
+      '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+    schema: { type: 'string', enum: ['true'], example: 'true' },
+  },
+};
+
 /** What both create routes (POST /events and its legacy alias) document about their request. */
 export function ApiCreateEventBody(): MethodDecorator {
   return applyDecorators(
-    ApiHeader({
-      name: 'Content-Type',
-      required: true,
-      schema: { type: 'string', enum: ['application/json'] },
-    }),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
@@ -59,12 +63,15 @@ export function ApiAcceptedCreate(): MethodDecorator {
       'Accepted for delivery (`Prefer: respond-async` with REDIS_URL set): queued durably, delivered upstream exactly once by a worker; `Location` is where it stands.',
     type: EventRequestDto,
     headers: {
+      ...IDEMPOTENT_REPLAYED,
       Location: {
         description: 'GET it to see where the create stands',
+        required: true,
         schema: { type: 'string', example: '/event-requests/5b2f0a1e-9c1d-4f7e-8a51-2d9d3c6f1e42' },
       },
       'Preference-Applied': {
         description: 'respond-async',
+        required: true,
         schema: { type: 'string', example: 'respond-async' },
       },
     },

@@ -6,7 +6,7 @@ import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses
 import { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventDto } from '../events/dto/event.dto';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
-import { ApiAcceptedCreate, ApiCreateEventBody } from './create-event.openapi';
+import { ApiAcceptedCreate, ApiCreateEventBody, IDEMPOTENT_REPLAYED } from './create-event.openapi';
 import { answerCreation, prefersRespondAsync } from './creation-answer';
 import { EventCreation } from './event-creation.service';
 
@@ -25,7 +25,18 @@ export class EventCreationController {
       'The gateway assigns the id (a UUID). With `Idempotency-Key`, a retry gets the first outcome again and the event is never stored twice. ' +
       'With `Prefer: respond-async` (and REDIS_URL set), the create is accepted on a durable queue and answered 202 at once, even while the Event API is down; without REDIS_URL the preference is not applied (201, no Preference-Applied).',
   })
-  @ApiCreatedResponse({ type: EventDto, description: 'Created; `Location` names the new event' })
+  @ApiCreatedResponse({
+    type: EventDto,
+    description: 'Created; `Location` names the new event',
+    headers: {
+      Location: {
+        description: 'The new event: GET it at this path',
+        required: true,
+        schema: { type: 'string', example: '/events/3361b4f6-724e-45d4-b04e-e3349da74928' },
+      },
+      ...IDEMPOTENT_REPLAYED,
+    },
+  })
   @ApiAcceptedCreate()
   @ApiCreateEventBody()
   async createEvent(

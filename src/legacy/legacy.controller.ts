@@ -9,7 +9,7 @@ import {
 } from '../shared/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
 import type { Event, User } from '../upstream/event-api.models';
-import { ApiCreateEventBody } from '../event-creation/create-event.openapi';
+import { ApiCreateEventBody, IDEMPOTENT_REPLAYED } from '../event-creation/create-event.openapi';
 import { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventDto } from '../events/dto/event.dto';
 import { answerCreation } from '../event-creation/creation-answer';
@@ -63,7 +63,7 @@ export class LegacyController {
   @Post('addEvent')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create an event (use POST /events)', deprecated: true })
-  @ApiOkResponse({ type: EventDto })
+  @ApiOkResponse({ type: EventDto, headers: IDEMPOTENT_REPLAYED })
   @ApiCreateEventBody()
   async addEvent(
     @Body() body: CreateEventDto,

@@ -11,6 +11,7 @@ export function ApiCachedRead(options: { type: Type<unknown> | [Type<unknown>] }
     headers: {
       'Cache-Status': {
         description: 'How the read cache answered (RFC 9211)',
+        required: true,
         schema: { type: 'string', example: 'event-gateway; hit; ttl=3' },
       },
       Age: {

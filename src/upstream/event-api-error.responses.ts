@@ -23,6 +23,18 @@ export class UpstreamErrorResponseDto extends ErrorResponseDto {
   @ApiProperty({ example: 'The Event API answered with status 503' })
   declare readonly message: string;
 
+  @ApiProperty({
+    enum: [
+      'UPSTREAM_BAD_STATUS',
+      'UPSTREAM_REJECTED_REQUEST',
+      'UPSTREAM_UNREACHABLE',
+      'UPSTREAM_MALFORMED_RESPONSE',
+      'UPSTREAM_TIMEOUT',
+    ],
+    example: 'UPSTREAM_BAD_STATUS',
+  })
+  declare readonly code: string;
+
   @ApiPropertyOptional({ description: "The upstream's status, when it answered", example: 503 })
   readonly upstreamStatus?: number;
 }
@@ -39,6 +51,9 @@ export class CircuitOpenResponseDto extends ErrorResponseDto {
 
   @ApiProperty({ example: CIRCUIT_OPEN_MESSAGE })
   declare readonly message: string;
+
+  @ApiProperty({ enum: ['CIRCUIT_OPEN'], example: 'CIRCUIT_OPEN' })
+  declare readonly code: string;
 
   @ApiProperty({ description: 'Seconds to wait; equals the Retry-After header', example: 10 })
   readonly retryAfter: number;

@@ -17,7 +17,7 @@ export class ErrorResponseDto {
 
   @ApiProperty({
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-    example: ['name must be longer than or equal to 1 characters'],
+    example: ['name must be 1 to 200 characters (after trimming)'],
   })
   readonly message: string | string[];
 
