@@ -1,5 +1,6 @@
 // Jest runs in CommonJS mode; @swc/jest compiles our TypeScript and also the ESM-only
-// packages (NestJS 12 and a few of its dependencies), which Jest cannot load natively on Node 20.
+// packages (NestJS 12 and a few of its dependencies): Jest's CommonJS runtime cannot load ESM-only
+// packages natively (CI runs the suite on the machine's Node and on the image's Node 24).
 const esmOnly = ['@nestjs', 'content-disposition', 'cookie', 'file-type', 'load-esm', 'uid'];
 
 const swcTransform = [

@@ -526,6 +526,19 @@ describe('admin: circuit breaker controls (e2e)', () => {
       );
     });
 
+    it('refuses a JSON body with anything in it with 400, and changes nothing', async () => {
+      const response = await act(WRITE_BREAKER, 'force-open', {
+        headers: { 'content-type': 'application/json' },
+        payload: '{"a":1}',
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: 'This action takes no body (or an empty JSON object)',
+      });
+      expect(breaker(WRITE_BREAKER).state).toBe(CircuitState.Closed);
+    });
+
     it('refuses a body that is not JSON with 415', async () => {
       const response = await act(WRITE_BREAKER, 'force-open', {
         headers: { 'content-type': 'text/plain' },

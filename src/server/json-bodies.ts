@@ -78,6 +78,19 @@ export function parseJsonBodies(fastify: FastifyInstance): void {
         );
         return;
       }
+      // An action that takes no body takes nothing in one either: its fields would be ignored.
+      if (takesNoBody(incoming) && Object.keys(parsed).length > 0) {
+        done(
+          new ApiError({
+            status: 400,
+            code: 'VALIDATION_FAILED',
+            message: 'This action takes no body (or an empty JSON object)',
+            log: 'none',
+          }),
+          undefined,
+        );
+        return;
+      }
       if (!MAY_POISON.test(text)) {
         done(null, parsed);
         return;
