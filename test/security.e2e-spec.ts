@@ -178,6 +178,35 @@ describe('security (e2e)', () => {
       expect(second.headers['x-ratelimit-remaining']).toBe('3');
     });
 
+    it.each([
+      ['an unknown path (404)', { method: 'GET', url: '/nope' }, 404],
+      ['a wrong method (405)', { method: 'DELETE', url: '/events/1' }, 405],
+      [
+        'a body that is not JSON (415)',
+        { method: 'POST', url: '/events', headers: { 'content-type': 'text/plain' }, payload: 'x' },
+        415,
+      ],
+      [
+        'malformed JSON (400)',
+        {
+          method: 'POST',
+          url: '/events',
+          headers: { 'content-type': 'application/json' },
+          payload: '{',
+        },
+        400,
+      ],
+      ['the docs', { method: 'GET', url: '/docs-json' }, 200],
+    ] as const)(
+      'counts %s against the budget, and answers 429 once it is spent',
+      async (_what, request, status) => {
+        app = await createTestApp({ RATE_LIMIT_MAX: '3' });
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i += 1) statuses.push((await app.inject(request as any)).statusCode);
+        expect(statuses).toEqual([status, status, status, 429, 429]);
+      },
+    );
+
     it('never limits /health, /ready or /metrics', async () => {
       app = await createTestApp({ RATE_LIMIT_MAX: '2' });
       for (const url of ['/health', '/ready', '/metrics']) {

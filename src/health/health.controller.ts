@@ -1,7 +1,6 @@
 import { Answer } from '../shared/answer';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import {
   HealthCheck,
   HealthCheckService,
@@ -19,7 +18,6 @@ import { ShutdownHealthIndicator } from './shutdown.health';
 const HEAP_LIMIT_BYTES = Math.floor(getHeapStatistics().heap_size_limit * 0.95);
 
 @ApiTags('Health')
-@SkipThrottle() // probes must never be rate limited
 @Controller()
 export class HealthController {
   constructor(

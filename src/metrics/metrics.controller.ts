@@ -1,12 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
 
 /** `GET /metrics` for Prometheus: never rate limited. */
 @ApiTags('Health')
-@SkipThrottle()
 @Controller()
 export class MetricsController extends PrometheusController {
   @Get()

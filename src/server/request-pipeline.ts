@@ -8,6 +8,7 @@ import type {
 import { CREATE_ROUTES, CreateRefusal } from '../event-creation/create-refusal';
 import { deprecationHeaders, LEGACY_SUCCESSORS } from '../legacy/deprecation-headers';
 import { RequestLog } from '../logging/request-log';
+import { ClientRateLimit } from '../rate-limit/client-rate-limit';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
 import type { ErrorResponse } from '../shared/errors/error-response';
@@ -21,9 +22,9 @@ import { securityHeaders } from './security';
 
 /**
  * Every Fastify hook of the gateway, registered here and nowhere else, in the order they run.
- * After them come Nest's stages, registered by their modules and `configureApp`: the rate-limit
- * guard (`RateLimitModule`), the `ValidationPipe`, the handler, the `AnswerInterceptor` (status and
- * headers of an `Answer`), and the `AllExceptionsFilter` for anything thrown.
+ * After them come Nest's stages, registered by `configureApp`: the `ValidationPipe`, the handler,
+ * the `AnswerInterceptor` (status and headers of an `Answer`), and the `AllExceptionsFilter` for
+ * anything thrown.
  *
  * Raw hooks rather than Nest middleware or interceptors for these, because each must also see the
  * answers given before Nest runs (404, 405, 415, a refused create), and the refusals among them
@@ -37,6 +38,7 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   const spans = serverSpans(app.get(Tracing));
   const headers = Object.fromEntries(securityHeaders());
   const wrongMethod = methodNotAllowed(fastify); // records every route's methods from now on
+  const rateLimit = app.get(ClientRateLimit, { strict: false });
   const createRefusal = app.get(CreateRefusal, { strict: false });
   const requestLog = app.get(RequestLog, { strict: false });
   const httpMetrics = app.get(HttpMetrics, { strict: false });
@@ -48,35 +50,42 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   fastify.addHook('onRequest', spans.start);
 
   // 2. Security headers and the correlation id: before anything can answer, so that every answer
-  //    (errors and refusals included) carries them. Then, for a path no route matched but that
-  //    exists under other methods: 405 with Allow, instead of the router's 404.
+  //    (errors and refusals included) carries them.
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers).header(CORRELATION_ID_HEADER, request.id);
-    if (request.routeOptions.url === undefined) {
-      const wrong = wrongMethod(request);
-      if (wrong) return answer(reply, wrong);
-    }
     done();
   });
 
-  // 3–5. Per route, after the two above.
+  // 3. The client's rate limit: every request counts (unknown paths, refusals, /docs), probes and
+  //    /metrics apart, before anything else can answer.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    rateLimit.check(request, reply).then((limited) => {
+      if (limited) return answer(reply, limited);
+      // 4. A path no route matched but that exists under other methods: 405 with Allow.
+      const wrong = request.routeOptions.url === undefined ? wrongMethod(request) : undefined;
+      if (wrong) return answer(reply, wrong);
+      done();
+    }, done);
+  });
+
+  // 5–7. Per route, after the hooks above.
   const legacyHeaders = deprecationHeaders(config.legacy.sunsetAt);
   fastify.addHook('onRoute', (route) => {
     const hooks: onRequestHookHandler[] = [];
-    // 3. Legacy paths say they are deprecated, on every answer (errors included).
+    // 5. Legacy paths say they are deprecated, on every answer (errors included).
     if (route.url in LEGACY_SUCCESSORS) {
       hooks.push((request, reply, done) => {
         legacyHeaders(request, reply);
         done();
       });
     }
-    // 4. A body that is not JSON: 415 before any byte of it is read (every method but GET).
+    // 6. A body that is not JSON: 415 before any byte of it is read (every method but GET).
     if (route.method !== 'GET') {
       hooks.push((request, _reply, done: HookHandlerDoneFunction) =>
         done(unsupportedContentType(request)),
       );
     }
-    // 5. A create while the write breaker is open: 503 before its body is read.
+    // 7. A create while the write breaker is open: 503 before its body is read.
     if (route.method === 'POST' && CREATE_ROUTES.has(route.url)) {
       hooks.push((request, reply, done) => {
         const refused = createRefusal.check(request);
@@ -87,10 +96,10 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
     if (hooks.length > 0) route.onRequest = [...toArray(route.onRequest), ...hooks];
   });
 
-  // 6. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
+  // 8. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
   parseJsonBodies(fastify);
 
-  // 7. Once the answer is sent: the span ends, one log line, the HTTP histogram.
+  // 9. Once the answer is sent: the span ends, one log line, the HTTP histogram.
   const observe = requestLog.enabled
     ? (request: FastifyRequest, reply: FastifyReply) => {
         requestLog.write(request, reply);
@@ -105,7 +114,7 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   // Answers Fastify gives before any hook runs (a malformed URL) are logged and counted too.
   onUnroutedAnswer(fastify, observe);
 
-  // 8. A client that goes away before its answer: the span ends as an error.
+  // 10. A client that goes away before its answer: the span ends as an error.
   fastify.addHook('onRequestAbort', (request, done) => {
     spans.abort(request);
     done();

@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayConfig } from '../shared/config/gateway-config';
+import { ApiError } from '../shared/errors/api-error';
+import { toErrorResponse, type ErrorResponse } from '../shared/errors/error-response';
+import { PROBE_ROUTES } from '../shared/probe-routes';
+
+/** Injection token of the counters' storage (memory, or Redis with a memory fallback). */
+export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
+
+/** The counters' name, as @nestjs/throttler named its default limit (keys keep their form). */
+const LIMIT_NAME = 'default';
+
+/**
+ * One budget per client across the whole API: every request counts, whatever its route or
+ * answer (a scan of unknown paths, a 405, a 415, malformed JSON and /docs included); probes and
+ * /metrics do not. The request pipeline asks in onRequest, before anything else can answer. The
+ * contract is @nestjs/throttler's: `X-RateLimit-Limit`, `-Remaining` and `-Reset` on every counted
+ * answer, and past the limit 429 with `Retry-After` in the common error body.
+ */
+@Injectable()
+export class ClientRateLimit {
+  private readonly limit: number;
+  private readonly ttlMs: number;
+
+  constructor(
+    @Inject(RATE_LIMIT_STORAGE) private readonly storage: ThrottlerStorage,
+    config: ConfigService<GatewayConfig, true>,
+  ) {
+    const security = config.get('security', { infer: true });
+    this.limit = security.rateLimitMax;
+    this.ttlMs = security.rateLimitTtlMs;
+  }
+
+  /** Counts the request: sets its rate-limit headers, or returns the 429 to answer. */
+  async check(request: FastifyRequest, reply: FastifyReply): Promise<ErrorResponse | undefined> {
+    const route = request.routeOptions.url;
+    if (route !== undefined && PROBE_ROUTES.has(route)) return undefined;
+    // The client's address (a trusted proxy's X-Forwarded-For supplies it): encoded, it can never
+    // be more than a name in the storage's key space.
+    const key = `${LIMIT_NAME}:${encodeURIComponent(request.ip)}`;
+    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storage.increment(
+      key,
+      this.ttlMs,
+      this.limit,
+      this.ttlMs,
+      LIMIT_NAME,
+    );
+    if (isBlocked) {
+      return toErrorResponse(
+        new ApiError({
+          status: 429,
+          code: 'RATE_LIMITED',
+          message: 'Too many requests: retry after the number of seconds in Retry-After',
+          headers: { 'retry-after': String(timeToBlockExpire) },
+          log: 'none',
+        }),
+        request.id,
+      );
+    }
+    void reply.headers({
+      'x-ratelimit-limit': String(this.limit),
+      'x-ratelimit-remaining': String(Math.max(0, this.limit - totalHits)),
+      'x-ratelimit-reset': String(timeToExpire),
+    });
+    return undefined;
+  }
+}
