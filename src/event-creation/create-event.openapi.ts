@@ -5,7 +5,7 @@ import {
   ApiErrorResponse,
   ApiJsonBodyResponses,
 } from '../shared/openapi/api-error-responses.decorator';
-import { EventRequestDto } from '../event-requests/dto/event-request.dto';
+import { EventRequestDto } from './dto/event-request.dto';
 
 const clientError = (status: number, code: Problem['code'], message: string) =>
   new ApiError({ status, code, message, log: 'none' });

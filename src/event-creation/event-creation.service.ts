@@ -3,8 +3,7 @@ import { ApiError } from '../shared/errors/api-error';
 import { toErrorResponse } from '../shared/errors/error-response';
 import { requestContext } from '../shared/request-context';
 import { EventApiError } from '../upstream/event-api.errors';
-import type { EventDeliveries } from '../event-requests/event-deliveries.service';
-import { EVENT_DELIVERIES } from '../event-requests/event-request.model';
+import { ACCEPTED_CREATES, type AcceptedCreates } from './accepted-creates';
 import { fingerprint } from '../idempotency/idempotency-key';
 import { Idempotency, type KeyClaim } from '../idempotency/idempotency.service';
 import type { StoredOutcome } from '../idempotency/idempotency.store';
@@ -33,13 +32,13 @@ export class EventCreation {
   constructor(
     private readonly writer: EventWriter,
     private readonly idempotency: Idempotency,
-    @Optional() @Inject(EVENT_DELIVERIES) deliveries?: EventDeliveries,
+    @Optional() @Inject(ACCEPTED_CREATES) deliveries?: AcceptedCreates,
   ) {
     this.deliveries = deliveries ?? null;
   }
 
   /** The queue of accepted creates; null without REDIS_URL. */
-  private readonly deliveries: EventDeliveries | null;
+  private readonly deliveries: AcceptedCreates | null;
 
   /** Whether `Prefer: respond-async` can be honoured: only with a durable queue (REDIS_URL). */
   get canRespondAsync(): boolean {

@@ -1,3 +1,4 @@
+import type { AcceptedCreates, EventRequestView } from '../event-creation/accepted-creates';
 import { type Clock, WALL_CLOCK } from '../shared';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
@@ -15,7 +16,6 @@ import {
   DELIVER_EVENT_JOB,
   EVENT_DELIVERY_QUEUE,
   type DeliveryJobData,
-  type EventRequestView,
 } from './event-request.model';
 
 /**
@@ -47,7 +47,7 @@ export function queueUnavailable(): ApiError {
  * worker of any replica, queryable from any replica.
  */
 @Injectable()
-export class EventDeliveries {
+export class EventDeliveries implements AcceptedCreates {
   private readonly keepDeliveredSeconds: number;
 
   constructor(

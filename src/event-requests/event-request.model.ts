@@ -1,10 +1,9 @@
 import type { Event } from '../upstream/event-api.models';
 
 /**
- * Injection tokens of the queue's services. Code outside this folder depends on these (and on
- * types), never on the classes' files, so BullMQ is loaded only when the queue exists (REDIS_URL).
+ * Injection token of the queue inspector. Code outside this folder depends on it (and on types),
+ * never on the classes' files, so BullMQ is loaded only when the queue exists (REDIS_URL).
  */
-export const EVENT_DELIVERIES = Symbol('EVENT_DELIVERIES');
 export const QUEUE_INSPECTOR = Symbol('QUEUE_INSPECTOR');
 
 /** The queue of accepted creates. */
@@ -22,15 +21,4 @@ export interface DeliveryJobData {
    * over from one that died) asks the upstream whether the event exists before sending again.
    */
   readonly sendStartedAt?: string;
-}
-
-/** `GET /event-requests/{id}`: where an accepted create stands. */
-export interface EventRequestView {
-  readonly id: string;
-  readonly status: 'pending' | 'delivered' | 'failed';
-  readonly eventId: string;
-  readonly attempts: number;
-  readonly lastError?: string;
-  readonly createdAt: string;
-  readonly deliveredAt?: string;
 }

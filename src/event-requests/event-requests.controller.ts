@@ -6,9 +6,9 @@ import {
   ApiRateLimitedResponse,
 } from '../shared/openapi/api-error-responses.decorator';
 import { EventRequestIdParams } from './dto/event-request-id.params';
-import { EventRequestDto } from './dto/event-request.dto';
+import { EventRequestDto } from '../event-creation/dto/event-request.dto';
 import { EventDeliveries, queueUnavailable } from './event-deliveries.service';
-import type { EventRequestView } from './event-request.model';
+import type { EventRequestView } from '../event-creation/accepted-creates';
 
 @ApiTags('Events')
 @ApiRateLimitedResponse()

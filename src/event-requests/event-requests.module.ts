@@ -10,7 +10,8 @@ import { REDIS, RedisModule } from '../redis/redis.module';
 import { EventDeliveries } from './event-deliveries.service';
 import { DeliveryEvents } from './delivery-events';
 import { EventDeliveryWorker } from './event-delivery.worker';
-import { EVENT_DELIVERIES, EVENT_DELIVERY_QUEUE, QUEUE_INSPECTOR } from './event-request.model';
+import { ACCEPTED_CREATES } from '../event-creation/accepted-creates';
+import { EVENT_DELIVERY_QUEUE, QUEUE_INSPECTOR } from './event-request.model';
 import { EventRequestsController } from './event-requests.controller';
 import { QueueInspector } from './queue-inspector';
 
@@ -43,9 +44,9 @@ import { QueueInspector } from './queue-inspector';
     DeliveryEvents,
     EventDeliveryWorker,
     QueueInspector,
-    { provide: EVENT_DELIVERIES, useExisting: EventDeliveries },
+    { provide: ACCEPTED_CREATES, useExisting: EventDeliveries },
     { provide: QUEUE_INSPECTOR, useExisting: QueueInspector },
   ],
-  exports: [EVENT_DELIVERIES, DeliveryEvents, QUEUE_INSPECTOR],
+  exports: [ACCEPTED_CREATES, DeliveryEvents, QUEUE_INSPECTOR],
 })
 export class EventRequestsModule {}

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { EventRequestView } from '../event-request.model';
+import type { EventRequestView } from '../accepted-creates';
 
 export class EventRequestDto implements EventRequestView {
   @ApiProperty({ example: '5b2f0a1e-9c1d-4f7e-8a51-2d9d3c6f1e42' })
