@@ -32,6 +32,7 @@ describe('validateEnvironment', () => {
       TRUST_PROXY: 'false',
       REDIS_URL: '',
       REDIS_COMMAND_TIMEOUT_MS: 250,
+      REDIS_QUEUE_TIMEOUT_MS: 2000,
       READ_CACHE_TTL_MS: 5000,
       READ_CACHE_STALE_IF_ERROR_MS: 3600000,
       READ_CACHE_MAX_ENTRIES: 10000,

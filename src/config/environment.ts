@@ -170,6 +170,13 @@ export class EnvironmentVariables {
   @Max(60_000)
   readonly REDIS_COMMAND_TIMEOUT_MS: number = 250;
 
+  /** How long a request waits for the create queue (its own connection, not the fail-fast one). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  readonly REDIS_QUEUE_TIMEOUT_MS: number = 2000;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)

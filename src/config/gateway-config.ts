@@ -22,6 +22,8 @@ export interface GatewayConfig {
     /** Unset: every piece of state lives in process memory (one replica). */
     readonly url?: string;
     readonly commandTimeoutMs: number;
+    /** How long a request waits for a queue operation (the queue has its own connection). */
+    readonly queueTimeoutMs: number;
     /** Every key the gateway writes starts with this, so it can share a Redis with others. */
     readonly keyPrefix: string;
   };
@@ -127,6 +129,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     redis: {
       ...(e.REDIS_URL === '' ? {} : { url: e.REDIS_URL }),
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      queueTimeoutMs: e.REDIS_QUEUE_TIMEOUT_MS,
       keyPrefix: 'event-gateway:',
     },
     readCache: {

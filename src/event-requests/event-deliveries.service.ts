@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../config/gateway-config';
 import type { Event } from '../event-api/event-api.models';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
+import { withDeadline } from '../redis/queue-connection';
 import {
   DELIVER_EVENT_JOB,
   EVENT_DELIVERY_QUEUE,
@@ -48,6 +49,7 @@ export function queueUnavailable(): ApiError {
 @Injectable()
 export class EventDeliveries {
   private readonly keepDeliveredSeconds: number;
+  private readonly timeoutMs: number;
 
   constructor(
     @InjectQueue(EVENT_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJobData>,
@@ -56,6 +58,7 @@ export class EventDeliveries {
     config: ConfigService<GatewayConfig, true>,
   ) {
     this.keepDeliveredSeconds = Math.ceil(config.get('idempotency.ttlMs', { infer: true }) / 1000);
+    this.timeoutMs = config.get('redis.queueTimeoutMs', { infer: true });
     // Connection errors are the Redis connection's to report (once per outage); without a
     // listener BullMQ would print each one.
     queue.on('error', () => undefined);
@@ -87,8 +90,10 @@ export class EventDeliveries {
         removeOnFail: { age: 7 * this.keepDeliveredSeconds },
       }),
     );
-    // A duplicate id returns the stored job, whose data may be older than `data`: read it back.
-    return (await this.find(job.id ?? requestId)) ?? this.view(job, 'pending');
+    // A duplicate id returns the stored job, whose data may be older than `data`: read it back
+    // (the job is queued whatever that read does: a failed read answers what was queued).
+    const stored = await this.find(job.id ?? requestId).catch(() => undefined);
+    return stored ?? this.view(job, 'pending');
   }
 
   /** Where an accepted create stands, or undefined if there is none with this id. */
@@ -101,16 +106,20 @@ export class EventDeliveries {
   }
 
   /**
-   * One queue operation: refused at once while Redis is known to be away, and answered 503
-   * STATE_UNAVAILABLE (never a 500) if Redis fails during it. Every queue operation is a Redis
-   * command, so a failure here is a shared-state failure.
+   * One queue operation: refused at once while Redis is known to be away (503 STATE_UNAVAILABLE:
+   * nothing was sent), and bounded by REDIS_QUEUE_TIMEOUT_MS. If Redis fails or is late during it
+   * the answer is `failed()` (never a 500): STATE_UNAVAILABLE for reads, ACCEPTANCE_UNKNOWN for a
+   * write that may have reached Redis.
    */
-  private async onQueue<T>(operation: () => Promise<T>): Promise<T> {
+  private async onQueue<T>(
+    operation: () => Promise<T>,
+    failed: () => ApiError = queueUnavailable,
+  ): Promise<T> {
     if (!this.redis.available) throw queueUnavailable();
     try {
-      return await operation();
+      return await withDeadline(operation(), this.timeoutMs, failed);
     } catch {
-      throw queueUnavailable();
+      throw failed();
     }
   }
 

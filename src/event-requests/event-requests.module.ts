@@ -1,11 +1,11 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config';
 import { EventApiModule } from '../event-api/event-api.module';
 import { EventsModule } from '../events/events.module';
-import type { RedisConnection } from '../redis/redis-connection';
-import { REDIS } from '../redis/redis.module';
+import { QUEUE_REDIS, QueueConnectionModule } from '../redis/queue-connection';
 import { EventDeliveries } from './event-deliveries.service';
 import { DeliveryEvents } from './delivery-events';
 import { EventDeliveryWorker } from './event-delivery.worker';
@@ -24,10 +24,12 @@ import { QueueInspector } from './queue-inspector';
   imports: [
     BullModule.registerQueueAsync({
       name: EVENT_DELIVERY_QUEUE,
-      inject: [REDIS, ConfigService],
-      useFactory: (redis: RedisConnection, config: ConfigService<GatewayConfig, true>) => ({
-        // The gateway's fail-fast connection: queueing fails at once while Redis is away.
-        connection: redis.client,
+      imports: [QueueConnectionModule],
+      inject: [QUEUE_REDIS, ConfigService],
+      useFactory: (connection: Redis, config: ConfigService<GatewayConfig, true>) => ({
+        // Its own patient connection (a late answer at start-up must not break the queue for
+        // good); requests bound each queue operation themselves (REDIS_QUEUE_TIMEOUT_MS).
+        connection,
         prefix: `${config.get('redis.keyPrefix', { infer: true })}queue`,
       }),
     }),
