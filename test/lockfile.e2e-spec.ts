@@ -45,7 +45,9 @@ describe('package-lock.json', () => {
       (path) => lock.packages[path].os !== undefined || lock.packages[path].cpu !== undefined,
     );
     const platforms = new Set(
-      platformSpecific.map((path) => `${lock.packages[path].os}/${lock.packages[path].cpu}`),
+      platformSpecific.map(
+        (path) => `${String(lock.packages[path].os)}/${String(lock.packages[path].cpu)}`,
+      ),
     );
     expect(platforms.size).toBeGreaterThan(1);
     expect([...platforms]).toEqual(expect.arrayContaining(['darwin/arm64', 'win32/x64']));
