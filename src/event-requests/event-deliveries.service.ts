@@ -43,6 +43,21 @@ export function queueUnavailable(): ApiError {
 }
 
 /**
+ * Queueing failed after the command may have reached Redis (it timed out, or the connection
+ * dropped): the create may have been accepted and may be delivered. Never "not done".
+ */
+export function acceptanceUnknown(): ApiError {
+  return new ApiError({
+    status: 503,
+    code: 'ACCEPTANCE_UNKNOWN',
+    message:
+      'Shared state did not confirm that the create was queued: it may still be delivered. Retry with the same Idempotency-Key',
+    headers: { 'Retry-After': String(QUEUE_RETRY_AFTER_S) },
+    log: 'none',
+  });
+}
+
+/**
  * Accepted creates on a durable queue (BullMQ on the shared Redis): queued now, delivered by a
  * worker of any replica, queryable from any replica.
  */
@@ -80,15 +95,17 @@ export class EventDeliveries {
       event,
       createdAt: new Date(this.clock.now()).toISOString(),
     };
-    const job = await this.onQueue(() =>
-      this.queue.add(DELIVER_EVENT_JOB, data, {
-        jobId: requestId,
-        // Retried with the worker's backoff until delivered, refused or too old (see the worker).
-        attempts: 1_000_000,
-        backoff: { type: 'delivery' },
-        removeOnComplete: { age: this.keepDeliveredSeconds },
-        removeOnFail: { age: 7 * this.keepDeliveredSeconds },
-      }),
+    const job = await this.onQueue(
+      () =>
+        this.queue.add(DELIVER_EVENT_JOB, data, {
+          jobId: requestId,
+          // Retried with the worker's backoff until delivered, refused or too old (see the worker).
+          attempts: 1_000_000,
+          backoff: { type: 'delivery' },
+          removeOnComplete: { age: this.keepDeliveredSeconds },
+          removeOnFail: { age: 7 * this.keepDeliveredSeconds },
+        }),
+      acceptanceUnknown,
     );
     // A duplicate id returns the stored job, whose data may be older than `data`: read it back
     // (the job is queued whatever that read does: a failed read answers what was queued).
@@ -98,9 +115,11 @@ export class EventDeliveries {
 
   /** Where an accepted create stands, or undefined if there is none with this id. */
   async find(requestId: string): Promise<EventRequestView | undefined> {
+    // The state first: a job read after it is at least as far along (a completed job's record
+    // already holds when it finished).
+    const state = await this.onQueue(() => this.queue.getJobState(requestId));
     const job = await this.onQueue(() => this.queue.getJob(requestId));
-    if (!job) return undefined;
-    const state = await this.onQueue(() => job.getState());
+    if (!job || state === 'unknown') return undefined;
     const status = state === 'completed' ? 'delivered' : state === 'failed' ? 'failed' : 'pending';
     return this.view(job, status);
   }

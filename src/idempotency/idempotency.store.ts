@@ -113,6 +113,29 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return Promise.resolve();
   }
 
+  /** Whether this replica holds a record for `key`. */
+  has(key: string): boolean {
+    const record = this.records.get(key);
+    return record !== undefined && record.expiresAt > this.now();
+  }
+
+  /**
+   * Keeps what became of a claim made elsewhere (in Redis) whose settling could not reach it: a
+   * definite outcome, or an unknown effect under the claim's event id. A retry reaching this
+   * replica is then answered from it.
+   */
+  remember(request: ClaimRequest, outcome: StoredOutcome | 'unknown'): void {
+    const now = this.now();
+    this.sweep(now);
+    this.records.delete(request.key);
+    this.records.set(request.key, {
+      fingerprint: request.fingerprint,
+      eventId: request.eventId,
+      ...(outcome === 'unknown' ? { state: 'unknown' } : { state: 'completed', outcome }),
+      expiresAt: now + request.ttlMs,
+    });
+  }
+
   private sweep(now: number): void {
     // Insertion order is expiry order (one TTL for all): stop at the first key still alive.
     for (const [key, record] of this.records) {
@@ -254,33 +277,57 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 /**
  * Redis while it answers, this replica's memory while it does not: creates keep working during a
  * Redis outage, and a retry that reaches the same replica is still recognised (one that reaches
- * another replica is not: the README says so).
+ * another replica is not: the docs say so). A key this replica has handled in memory (claimed
+ * while Redis was away, or settled while it was) is answered from memory first, also once Redis is
+ * back: Redis does not know that outcome, or holds only a claim that was never settled.
  */
 export class FallbackIdempotencyStore implements IdempotencyStore {
+  /** Claims made in Redis and not yet settled, by owner: kept here if settling them fails. */
+  private readonly inHand = new Map<string, ClaimRequest>();
+
   constructor(
     private readonly shared: IdempotencyStore,
-    private readonly local: IdempotencyStore,
+    private readonly local: MemoryIdempotencyStore,
   ) {}
 
   async claim(request: ClaimRequest): Promise<Claim> {
+    if (this.local.has(request.key)) return this.local.claim(request);
+    let claim: Claim;
     try {
-      return await this.shared.claim(request);
+      claim = await this.shared.claim(request);
     } catch {
       return this.local.claim(request);
     }
+    if (claim.action === 'proceed') {
+      this.inHand.set(request.owner, { ...request, eventId: claim.eventId });
+    }
+    return claim;
   }
 
   async complete(key: string, owner: string, outcome: StoredOutcome): Promise<void> {
-    await Promise.allSettled([
+    const [shared] = await Promise.allSettled([
       this.shared.complete(key, owner, outcome),
       this.local.complete(key, owner, outcome),
     ]);
+    this.settled(owner, shared, outcome);
   }
 
   async release(key: string, owner: string, effectUnknown: boolean): Promise<void> {
-    await Promise.allSettled([
+    const [shared] = await Promise.allSettled([
       this.shared.release(key, owner, effectUnknown),
       this.local.release(key, owner, effectUnknown),
     ]);
+    // Nothing was done: the claim in Redis lapses with its lease, and a retry starts afresh.
+    this.settled(owner, shared, effectUnknown ? 'unknown' : undefined);
+  }
+
+  private settled(
+    owner: string,
+    shared: PromiseSettledResult<void>,
+    kept: StoredOutcome | 'unknown' | undefined,
+  ): void {
+    const request = this.inHand.get(owner);
+    this.inHand.delete(owner);
+    if (request && shared.status === 'rejected' && kept) this.local.remember(request, kept);
   }
 }
