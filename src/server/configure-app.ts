@@ -9,6 +9,8 @@ import { setupOpenApi } from './openapi';
 import { Tracing } from '../tracing/tracing.service';
 import { traceRequests } from '../tracing/server-spans';
 import { echoCorrelationId } from './request-hooks';
+import { closeConnectionsWhileDraining } from './drain';
+import { ShutdownState } from '../health/shutdown-state';
 import { applySecurity } from './security';
 
 /**
@@ -22,6 +24,8 @@ export function configureApp(app: NestFastifyApplication, config: GatewayConfig)
   applySecurity(app, config.security);
   answerMethodNotAllowed(fastify); // before any route: it records every route registered after it
   echoCorrelationId(fastify);
+  const shutdown = app.get(ShutdownState);
+  closeConnectionsWhileDraining(fastify, () => shutdown.isShuttingDown);
   acceptJsonBodiesOnly(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
