@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../config/gateway-config';
 import { createCircuitBreakerRegistry } from './circuit-breakers';
 import { EventApiClient } from './event-api.client';
 import { UpstreamCallEvents } from './upstream-call-events';
+import { parseUpstreamJson } from './upstream-json';
 
 /** Largest upstream body the gateway reads; anything bigger is a malformed answer. */
 const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
@@ -24,6 +25,8 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
         // No `timeout`: the client gives every call one deadline (an AbortSignal) instead.
         maxRedirects: 0,
         maxContentLength: MAX_UPSTREAM_BODY_BYTES,
+        // JSON as axios parses it, but a deeply nested body is refused before it is parsed.
+        transformResponse: [parseUpstreamJson],
         headers: { accept: 'application/json' },
       }),
     }),
