@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { estimateBytes, heapBudgetBytes } from '../common/memory-budget';
 import type { RedisConnection } from '../redis/redis-connection';
 
 /** What was answered the first time, to answer again (the route applies its own status code). */
@@ -57,26 +58,39 @@ interface MemoryRecord {
   leaseUntil?: number;
   outcome?: StoredOutcome;
   expiresAt: number;
+  /** An estimate of the heap it takes (see `estimateBytes`). */
+  bytes: number;
 }
+
+const recordBytes = (key: string, record: Omit<MemoryRecord, 'bytes'>): number =>
+  estimateBytes(key, record.fingerprint, record.eventId, record.owner, record.outcome);
 
 /**
  * Process memory (one replica, or the fallback while Redis is away), bounded: keys expire after
- * their TTL, and past `maxKeys` the oldest are forgotten first.
+ * their TTL, and past `maxKeys` keys or `maxBytes` (an estimate of the heap they take; by default
+ * a share of the heap limit) the oldest are forgotten first.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly records = new Map<string, MemoryRecord>();
+  private bytes = 0;
 
   constructor(
     private readonly now: () => number = Date.now,
     private readonly maxKeys = 100_000,
+    private readonly maxBytes = heapBudgetBytes(),
   ) {}
+
+  /** How many keys it holds, and an estimate of the heap they take. */
+  get usage(): { readonly keys: number; readonly bytes: number } {
+    return { keys: this.records.size, bytes: this.bytes };
+  }
 
   claim(request: ClaimRequest): Promise<Claim> {
     const now = this.now();
     this.sweep(now);
     const record = this.records.get(request.key);
     if (!record) {
-      this.records.set(request.key, {
+      this.store(request.key, {
         fingerprint: request.fingerprint,
         eventId: request.eventId,
         state: 'in-flight',
@@ -92,12 +106,14 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   complete(key: string, owner: string, outcome: StoredOutcome): Promise<void> {
     const record = this.records.get(key);
     if (record?.state === 'in-flight' && record.owner === owner) {
-      Object.assign(record, {
+      this.store(key, {
+        ...record,
         state: 'completed',
         outcome,
         owner: undefined,
         leaseUntil: undefined,
       });
+      this.sweep(this.now());
     }
     return Promise.resolve();
   }
@@ -108,7 +124,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (effectUnknown) {
       Object.assign(record, { state: 'unknown', owner: undefined, leaseUntil: undefined });
     } else {
-      this.records.delete(key);
+      this.forget(key);
     }
     return Promise.resolve();
   }
@@ -126,21 +142,36 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
    */
   remember(request: ClaimRequest, outcome: StoredOutcome | 'unknown'): void {
     const now = this.now();
-    this.sweep(now);
-    this.records.delete(request.key);
-    this.records.set(request.key, {
+    this.forget(request.key);
+    this.store(request.key, {
       fingerprint: request.fingerprint,
       eventId: request.eventId,
       ...(outcome === 'unknown' ? { state: 'unknown' } : { state: 'completed', outcome }),
       expiresAt: now + request.ttlMs,
     });
+    this.sweep(now);
+  }
+
+  /** Sets `key`'s record (in place of any it had, keeping its position), counting its bytes. */
+  private store(key: string, record: Omit<MemoryRecord, 'bytes'>): void {
+    const bytes = recordBytes(key, record);
+    this.bytes += bytes - (this.records.get(key)?.bytes ?? 0);
+    this.records.set(key, { ...record, bytes });
+  }
+
+  private forget(key: string): void {
+    const record = this.records.get(key);
+    if (!record) return;
+    this.bytes -= record.bytes;
+    this.records.delete(key);
   }
 
   private sweep(now: number): void {
     // Insertion order is expiry order (one TTL for all): stop at the first key still alive.
     for (const [key, record] of this.records) {
-      if (record.expiresAt > now && this.records.size < this.maxKeys) break;
-      this.records.delete(key);
+      const withinBounds = this.records.size < this.maxKeys && this.bytes <= this.maxBytes;
+      if (record.expiresAt > now && withinBounds) break;
+      this.forget(key);
     }
   }
 }
