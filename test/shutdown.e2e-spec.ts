@@ -111,5 +111,5 @@ describe('graceful shutdown (e2e, the built gateway as a process)', () => {
     } finally {
       agent.destroy();
     }
-  });
+  }, 120_000);
 });

@@ -209,3 +209,19 @@ describe('.env.example', () => {
     expect(() => validateEnvironment(example)).not.toThrow();
   });
 });
+
+describe('EVENT_API_BASE_URL with credentials', () => {
+  it('keeps them out of the URL (logged, traced) and apart, for HTTP Basic auth', () => {
+    const { upstream } = loadConfig({
+      EVENT_API_BASE_URL: 'http://user:S3cret%40Pw@api.test:3001/',
+    });
+    expect(upstream.baseUrl).toBe('http://api.test:3001');
+    expect(upstream.credentials).toEqual({ username: 'user', password: 'S3cret@Pw' });
+  });
+
+  it('leaves a URL without them as it is', () => {
+    const { upstream } = loadConfig({ EVENT_API_BASE_URL: 'http://api.test:3001/v1/' });
+    expect(upstream.baseUrl).toBe('http://api.test:3001/v1');
+    expect(upstream.credentials).toBeUndefined();
+  });
+});

@@ -65,7 +65,10 @@ export interface GatewayConfig {
     readonly sunsetAt?: Date;
   };
   readonly upstream: {
+    /** Without credentials: safe to log and to put in spans. */
     readonly baseUrl: string;
+    /** The user and password EVENT_API_BASE_URL carried, sent as HTTP Basic auth. */
+    readonly credentials?: { readonly username: string; readonly password: string };
     readonly timeoutMs: number;
     readonly maxConcurrency: number;
     readonly retryDelayMs: number;
@@ -152,7 +155,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     },
     legacy: { sunsetAt: e.LEGACY_SUNSET_AT === '' ? undefined : new Date(e.LEGACY_SUNSET_AT) },
     upstream: {
-      baseUrl: e.EVENT_API_BASE_URL.replace(/\/+$/, ''),
+      ...splitCredentials(e.EVENT_API_BASE_URL),
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
       retryDelayMs: e.UPSTREAM_RETRY_DELAY_MS,
@@ -226,4 +229,20 @@ function tracingExport(e: EnvironmentVariables): Pick<GatewayConfig['tracing'], 
 /** Reads `./.env` into `process.env` if it exists; variables already set win. */
 export function loadDotEnvFile(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/**
+ * EVENT_API_BASE_URL without its `user:password@` (if any), and the credentials apart: the URL is
+ * logged at start-up and named in every upstream span, and must never carry a password there.
+ */
+function splitCredentials(raw: string): Pick<GatewayConfig['upstream'], 'baseUrl' | 'credentials'> {
+  const url = new URL(raw);
+  if (url.username === '' && url.password === '') return { baseUrl: raw.replace(/\/+$/, '') };
+  const credentials = {
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+  url.username = '';
+  url.password = '';
+  return { baseUrl: url.toString().replace(/\/+$/, ''), credentials };
 }

@@ -22,6 +22,8 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) => ({
         baseURL: config.get('upstream.baseUrl', { infer: true }),
+        // The base URL's user and password, kept out of the URL (it is logged and traced).
+        auth: config.get('upstream.credentials', { infer: true }),
         // No `timeout`: the client gives every call one deadline (an AbortSignal) instead.
         maxRedirects: 0,
         maxContentLength: MAX_UPSTREAM_BODY_BYTES,
