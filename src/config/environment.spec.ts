@@ -59,6 +59,7 @@ describe('validateEnvironment', () => {
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 65000,
       LEGACY_SUNSET_AT: '',
       ADMIN_TOKEN: '',
+      METRICS_TOKEN: '',
     });
   });
 

@@ -354,10 +354,27 @@ export class EnvironmentVariables {
       'ADMIN_TOKEN may hold only letters, digits and - . _ ~ + / (then = padding), as a bearer token',
   })
   readonly ADMIN_TOKEN: string = '';
+
+  /**
+   * The bearer token Prometheus sends for GET /metrics; empty: /metrics is open (keep it off
+   * public ingresses then). A secret, as ADMIN_TOKEN.
+   */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @ValidateIf((env: EnvironmentVariables) => env.METRICS_TOKEN !== '')
+  @IsString()
+  @MinLength(32, {
+    message: 'METRICS_TOKEN must be at least 32 characters (generate one: openssl rand -hex 32)',
+  })
+  @MaxLength(512, { message: 'METRICS_TOKEN must be at most 512 characters' })
+  @Matches(/^[A-Za-z0-9\-._~+/]+=*$/, {
+    message:
+      'METRICS_TOKEN may hold only letters, digits and - . _ ~ + / (then = padding), as a bearer token',
+  })
+  readonly METRICS_TOKEN: string = '';
 }
 
 /** Variables whose values are secrets: a configuration error names them but never shows them. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN', 'METRICS_TOKEN']);
 
 /** Thrown for an invalid environment; its message is meant to be printed as is. */
 export class InvalidEnvironmentError extends Error {

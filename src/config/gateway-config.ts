@@ -101,6 +101,10 @@ export interface GatewayConfig {
     /** The bearer token of the /admin routes; unset: those routes do not exist. */
     readonly token?: string;
   };
+  readonly metrics: {
+    /** The bearer token of GET /metrics; unset: it is open. */
+    readonly token?: string;
+  };
 }
 
 /** A number trusts that many proxy hops in front of the gateway. */
@@ -190,6 +194,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
     admin: e.ADMIN_TOKEN === '' ? {} : { token: e.ADMIN_TOKEN },
+    metrics: e.METRICS_TOKEN === '' ? {} : { token: e.METRICS_TOKEN },
   };
 }
 
