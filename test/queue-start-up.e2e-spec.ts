@@ -44,5 +44,5 @@ describe('the create queue at start-up (e2e, real Redis behind a proxy that answ
     } finally {
       await proxy.close();
     }
-  });
+  }, 30_000); // a hang guard: start-up and the held answer take seconds on a busy machine
 });
