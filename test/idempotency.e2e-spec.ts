@@ -42,7 +42,9 @@ describe.each(['memory', 'redis'] as const)('Idempotency-Key (e2e, %s store)', (
 
   const start = (env: Record<string, string> = {}) =>
     gateway.start({
-      UPSTREAM_TIMEOUT_MS: '300',
+      // Far longer than nock takes to answer, even on a busy machine: only the test about a
+      // timeout lowers it, and there only the call that never answers is meant to time out.
+      UPSTREAM_TIMEOUT_MS: '5000',
       ...(redis ? { REDIS_URL: redis.url } : {}),
       ...env,
     });
@@ -130,7 +132,7 @@ describe.each(['memory', 'redis'] as const)('Idempotency-Key (e2e, %s store)', (
   });
 
   it('after a timeout on a create the upstream did store, the retry answers 201 with that id and stores nothing twice', async () => {
-    const app = await start();
+    const app = await start({ UPSTREAM_TIMEOUT_MS: '1000' });
     ownerExists();
     let stored: { id: string } | undefined;
     nock(UPSTREAM)

@@ -28,6 +28,14 @@ describe('SlidingWindow', () => {
     expect((window as unknown as { times: number[] }).times.length).toBeLessThan(3_000);
   });
 
+  it('shares one slot per whole millisecond at a high rate on a fractional clock (performance.now())', () => {
+    const window = new SlidingWindow(1_000);
+    // 100 000 outcomes in 10 ms, 0.1 µs apart: as many calls as a flat-out breaker sees.
+    for (let i = 0; i < 100_000; i += 1) window.record(5_000 + i / 10_000, i % 2 === 0);
+    expect(window.slots).toBe(10);
+    expect(window.counts(5_010)).toEqual({ calls: 100_000, failures: 50_000 });
+  });
+
   it('forgets everything on clear', () => {
     const window = new SlidingWindow(1_000);
     window.record(0, true);

@@ -8,9 +8,11 @@ export interface WindowCounts {
  * Counts outcomes in a sliding time window: an outcome recorded at `t` counts while
  * `now - t < windowMs`.
  *
- * Outcomes recorded in the same millisecond share one slot, so memory is bounded by the window's
- * length in milliseconds, not by traffic: a busy read breaker seeing thousands of calls a second
- * holds at most `windowMs` slots, and usually far fewer.
+ * Outcomes recorded in the same whole millisecond share one slot (times are floored: the clock is
+ * `performance.now()`, with fractions), so memory is bounded by the window's length in
+ * milliseconds, not by traffic: a busy read breaker seeing thousands of calls a second holds at
+ * most `windowMs + 1` slots, and usually far fewer. An outcome may leave the window up to a
+ * millisecond early.
  */
 export class SlidingWindow {
   private readonly times: number[] = [];
@@ -24,7 +26,13 @@ export class SlidingWindow {
     if (!(windowMs > 0)) throw new RangeError(`windowMs must be positive, got ${windowMs}`);
   }
 
-  record(now: number, failed: boolean): void {
+  /** How many slots are held (at most `windowMs + 1`). */
+  get slots(): number {
+    return this.times.length - this.head;
+  }
+
+  record(time: number, failed: boolean): void {
+    const now = Math.floor(time);
     this.evict(now);
     const last = this.times.length - 1;
     if (last >= this.head && this.times[last] === now) {

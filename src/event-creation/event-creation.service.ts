@@ -10,6 +10,18 @@ import type { StoredOutcome } from '../idempotency/idempotency.store';
 import type { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventWriter } from './event-writer';
 
+/** 503 STATE_UNAVAILABLE: nothing was done (the queue module, with BullMQ, is not loaded here). */
+function stateUnavailable(): ApiError {
+  return new ApiError({
+    status: 503,
+    code: 'STATE_UNAVAILABLE',
+    message:
+      'An earlier attempt with this Idempotency-Key may have been queued, and the queue cannot be reached: retry shortly with the same key',
+    headers: { 'Retry-After': '2' },
+    log: 'none',
+  });
+}
+
 export interface CreationRequest {
   readonly input: CreateEventDto;
   readonly idempotencyKey?: string;
@@ -46,18 +58,15 @@ export class EventCreation {
   }
 
   async create({ input, idempotencyKey, respondAsync }: CreationRequest): Promise<Creation> {
-    // Without Redis (or while it is away) nothing durable can be promised: the preference is not
-    // applied and the create happens now (RFC 7240 lets a server ignore a preference).
-    const async = respondAsync && this.deliveries !== null && this.deliveries.available;
     if (idempotencyKey === undefined) {
-      return { outcome: await this.attempt(input, async, undefined), replayed: false };
+      return { outcome: await this.attempt(input, respondAsync, undefined), replayed: false };
     }
     const claimed = await this.idempotency.claim(idempotencyKey, fingerprint({ ...input }));
     if ('replay' in claimed) return { outcome: claimed.replay, replayed: true };
     const { claim } = claimed;
     let outcome: StoredOutcome;
     try {
-      outcome = await this.attempt(input, async, claim);
+      outcome = await this.attempt(input, respondAsync, claim);
     } catch (error) {
       await this.settleFailure(claim, error);
       throw error;
@@ -68,13 +77,22 @@ export class EventCreation {
 
   private async attempt(
     input: CreateEventDto,
-    async: boolean,
+    respondAsync: boolean,
     claim: KeyClaim | undefined,
   ): Promise<StoredOutcome> {
     const event = this.writer.newEvent(input, claim?.eventId);
-    if (async && this.deliveries) {
+    // Without Redis (or while it is away) nothing durable can be promised: the preference is not
+    // applied and the create happens now (RFC 7240 lets a server ignore a preference). Decided
+    // after the key's claim, which may have just found Redis away.
+    const queue = respondAsync ? this.deliveries : null;
+    if (queue && !queue.available && claim?.mayExist) {
+      // An earlier attempt under this key may have queued the event: creating it now as well could
+      // store it twice once that job is delivered. Nothing is done; the key keeps its event id.
+      throw stateUnavailable();
+    }
+    if (queue?.available) {
       // The request id follows the key: a replayed or resumed key never queues a second delivery.
-      const request = await this.deliveries.enqueue(event, claim?.eventId);
+      const request = await queue.enqueue(event, claim?.eventId);
       return { kind: 'accepted', request: { ...request } };
     }
     const stored = await this.writer.store(event, { mayExist: claim?.mayExist ?? false });

@@ -12,6 +12,7 @@ import type { GatewayConfig } from '../shared/config/gateway-config';
 import type { Event } from '../upstream/event-api.models';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
+import { withDeadline } from '../redis/queue-connection';
 import {
   DELIVER_EVENT_JOB,
   EVENT_DELIVERY_QUEUE,
@@ -43,12 +44,28 @@ export function queueUnavailable(): ApiError {
 }
 
 /**
+ * Queueing failed after the command may have reached Redis (it timed out, or the connection
+ * dropped): the create may have been accepted and may be delivered. Never "not done".
+ */
+export function acceptanceUnknown(): ApiError {
+  return new ApiError({
+    status: 503,
+    code: 'ACCEPTANCE_UNKNOWN',
+    message:
+      'Shared state did not confirm that the create was queued: it may still be delivered. Retry with the same Idempotency-Key',
+    headers: { 'Retry-After': String(QUEUE_RETRY_AFTER_S) },
+    log: 'none',
+  });
+}
+
+/**
  * Accepted creates on a durable queue (BullMQ on the shared Redis): queued now, delivered by a
  * worker of any replica, queryable from any replica.
  */
 @Injectable()
 export class EventDeliveries implements AcceptedCreates {
   private readonly keepDeliveredSeconds: number;
+  private readonly timeoutMs: number;
 
   constructor(
     @InjectQueue(EVENT_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJobData>,
@@ -57,6 +74,7 @@ export class EventDeliveries implements AcceptedCreates {
     config: ConfigService<GatewayConfig, true>,
   ) {
     this.keepDeliveredSeconds = Math.ceil(config.get('idempotency.ttlMs', { infer: true }) / 1000);
+    this.timeoutMs = config.get('redis.queueTimeoutMs', { infer: true });
     // Connection errors are the Redis connection's to report (once per outage); without a
     // listener BullMQ would print each one.
     queue.on('error', () => undefined);
@@ -78,40 +96,50 @@ export class EventDeliveries implements AcceptedCreates {
       event,
       createdAt: new Date(this.clock.now()).toISOString(),
     };
-    const job = await this.onQueue(() =>
-      this.queue.add(DELIVER_EVENT_JOB, data, {
-        jobId: requestId,
-        // Retried with the worker's backoff until delivered, refused or too old (see the worker).
-        attempts: 1_000_000,
-        backoff: { type: 'delivery' },
-        removeOnComplete: { age: this.keepDeliveredSeconds },
-        removeOnFail: { age: 7 * this.keepDeliveredSeconds },
-      }),
+    const job = await this.onQueue(
+      () =>
+        this.queue.add(DELIVER_EVENT_JOB, data, {
+          jobId: requestId,
+          // Retried with the worker's backoff until delivered, refused or too old (see the worker).
+          attempts: 1_000_000,
+          backoff: { type: 'delivery' },
+          removeOnComplete: { age: this.keepDeliveredSeconds },
+          removeOnFail: { age: 7 * this.keepDeliveredSeconds },
+        }),
+      acceptanceUnknown,
     );
-    // A duplicate id returns the stored job, whose data may be older than `data`: read it back.
-    return (await this.find(job.id ?? requestId)) ?? this.view(job, 'pending');
+    // A duplicate id returns the stored job, whose data may be older than `data`: read it back
+    // (the job is queued whatever that read does: a failed read answers what was queued).
+    const stored = await this.find(job.id ?? requestId).catch(() => undefined);
+    return stored ?? this.view(job, 'pending');
   }
 
   /** Where an accepted create stands, or undefined if there is none with this id. */
   async find(requestId: string): Promise<EventRequestView | undefined> {
+    // The state first: a job read after it is at least as far along (a completed job's record
+    // already holds when it finished).
+    const state = await this.onQueue(() => this.queue.getJobState(requestId));
     const job = await this.onQueue(() => this.queue.getJob(requestId));
-    if (!job) return undefined;
-    const state = await this.onQueue(() => job.getState());
+    if (!job || state === 'unknown') return undefined;
     const status = state === 'completed' ? 'delivered' : state === 'failed' ? 'failed' : 'pending';
     return this.view(job, status);
   }
 
   /**
-   * One queue operation: refused at once while Redis is known to be away, and answered 503
-   * STATE_UNAVAILABLE (never a 500) if Redis fails during it. Every queue operation is a Redis
-   * command, so a failure here is a shared-state failure.
+   * One queue operation: refused at once while Redis is known to be away (503 STATE_UNAVAILABLE:
+   * nothing was sent), and bounded by REDIS_QUEUE_TIMEOUT_MS. If Redis fails or is late during it
+   * the answer is `failed()` (never a 500): STATE_UNAVAILABLE for reads, ACCEPTANCE_UNKNOWN for a
+   * write that may have reached Redis.
    */
-  private async onQueue<T>(operation: () => Promise<T>): Promise<T> {
+  private async onQueue<T>(
+    operation: () => Promise<T>,
+    failed: () => ApiError = queueUnavailable,
+  ): Promise<T> {
     if (!this.redis.available) throw queueUnavailable();
     try {
-      return await operation();
+      return await withDeadline(operation(), this.timeoutMs, failed);
     } catch {
-      throw queueUnavailable();
+      throw failed();
     }
   }
 

@@ -80,6 +80,10 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       },
     );
     this.worker.on('error', (error) => this.logger.debug(`Worker: ${error.message}`));
+    // Reported once the job is recorded as completed, so whoever hears it reads it as delivered.
+    this.worker.on('completed', (_job, result: { sent?: boolean } | undefined) =>
+      this.outcomes.emit(result?.sent === false ? 'already_delivered' : 'delivered'),
+    );
     this.worker.on('failed', (job, error) => {
       if (job && error instanceof UnrecoverableError) {
         this.logger.warn(`Create ${job.id ?? '?'} failed for good: ${error.message}`);
@@ -108,7 +112,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
   private async deliver(
     job: Job<DeliveryJobData>,
     token?: string,
-  ): Promise<{ deliveredAt: string }> {
+  ): Promise<{ deliveredAt: string; sent: boolean }> {
     const { event, createdAt } = job.data;
     const now = this.clock.now();
     const maxAgeMs = this.config.get('eventDelivery.maxAgeMs', { infer: true });
@@ -136,8 +140,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       this.outcomes.emit('retry');
       throw error;
     }
-    this.outcomes.emit(sent ? 'delivered' : 'already_delivered');
-    return { deliveredAt: new Date(this.clock.now()).toISOString() };
+    return { deliveredAt: new Date(this.clock.now()).toISOString(), sent };
   }
 
   /** Waits for the breaker's retry-after without using an attempt: nothing was sent. */

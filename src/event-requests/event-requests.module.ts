@@ -1,12 +1,13 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../shared/config/gateway-config';
 import { EventGatewayModule } from '../upstream/event-gateway.module';
 import { ClockModule } from '../shared/clock.module';
 import { EventWriterModule } from '../event-creation/event-writer.module';
-import type { RedisConnection } from '../redis/redis-connection';
-import { REDIS, RedisModule } from '../redis/redis.module';
+import { QUEUE_REDIS, QueueConnectionModule } from '../redis/queue-connection';
+import { RedisModule } from '../redis/redis.module';
 import { EventDeliveries } from './event-deliveries.service';
 import { DeliveryEvents } from './delivery-events';
 import { EventDeliveryWorker } from './event-delivery.worker';
@@ -25,11 +26,12 @@ import { QueueInspector } from './queue-inspector';
   imports: [
     BullModule.registerQueueAsync({
       name: EVENT_DELIVERY_QUEUE,
-      imports: [RedisModule],
-      inject: [REDIS, ConfigService],
-      useFactory: (redis: RedisConnection, config: ConfigService<GatewayConfig, true>) => ({
-        // The gateway's fail-fast connection: queueing fails at once while Redis is away.
-        connection: redis.client,
+      imports: [QueueConnectionModule],
+      inject: [QUEUE_REDIS, ConfigService],
+      useFactory: (connection: Redis, config: ConfigService<GatewayConfig, true>) => ({
+        // Its own patient connection (a late answer at start-up must not break the queue for
+        // good); requests bound each queue operation themselves (REDIS_QUEUE_TIMEOUT_MS).
+        connection,
         prefix: `${config.get('redis.keyPrefix', { infer: true })}queue`,
       }),
     }),

@@ -1,6 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { Queue } from 'bullmq';
+import type { GatewayConfig } from '../shared/config/gateway-config';
+import { withDeadline } from '../redis/queue-connection';
 import { EVENT_DELIVERY_QUEUE, type DeliveryJobData } from './event-request.model';
 
 /** Counts of the delivery queue and the age of its oldest pending create. */
@@ -15,9 +18,25 @@ export interface QueueState {
 /** Reads the delivery queue's state, for readiness and metrics. */
 @Injectable()
 export class QueueInspector {
-  constructor(@InjectQueue(EVENT_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJobData>) {}
+  private readonly timeoutMs: number;
 
-  async state(now = Date.now()): Promise<QueueState> {
+  constructor(
+    @InjectQueue(EVENT_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJobData>,
+    config: ConfigService<GatewayConfig, true>,
+  ) {
+    this.timeoutMs = config.get('redis.queueTimeoutMs', { infer: true });
+  }
+
+  /** The queue's state; rejects after REDIS_QUEUE_TIMEOUT_MS (the queue's connection waits). */
+  state(now = Date.now()): Promise<QueueState> {
+    return withDeadline(
+      this.read(now),
+      this.timeoutMs,
+      () => new Error('The delivery queue did not answer in time'),
+    );
+  }
+
+  private async read(now: number): Promise<QueueState> {
     const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
     // The oldest pending create is at the head of the waiting list, in hand, or delayed: look at
     // a bounded number of each.

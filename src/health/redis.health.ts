@@ -19,8 +19,14 @@ export class RedisHealthIndicator {
     return this.redis !== null;
   }
 
-  check<const Key extends string>(key: Key): HealthIndicatorResult<Key> {
+  async check<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
     const session = this.healthIndicators.check(key);
+    // After a stall (no disconnection) only a command that succeeds shows Redis is back: while it
+    // is marked away, each readiness probe sends one PING (bounded by REDIS_COMMAND_TIMEOUT_MS),
+    // so readiness and `redis_up` recover without waiting for traffic.
+    if (this.redis && !this.redis.up && this.redis.available) {
+      await this.redis.run((client) => client.ping()).catch(() => undefined);
+    }
     if (this.redis?.up) return session.up();
     return session.degraded({
       message:

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { estimateBytes, heapBudgetBytes } from '../shared/memory-budget';
 import type { RedisConnection } from '../redis/redis-connection';
+import { sharedOrLocal } from '../redis/shared-state';
 
 /** What was answered the first time, to answer again (the route applies its own status code). */
 export type StoredOutcome =
@@ -57,26 +59,39 @@ interface MemoryRecord {
   leaseUntil?: number;
   outcome?: StoredOutcome;
   expiresAt: number;
+  /** An estimate of the heap it takes (see `estimateBytes`). */
+  bytes: number;
 }
+
+const recordBytes = (key: string, record: Omit<MemoryRecord, 'bytes'>): number =>
+  estimateBytes(key, record.fingerprint, record.eventId, record.owner, record.outcome);
 
 /**
  * Process memory (one replica, or the fallback while Redis is away), bounded: keys expire after
- * their TTL, and past `maxKeys` the oldest are forgotten first.
+ * their TTL, and past `maxKeys` keys or `maxBytes` (an estimate of the heap they take; by default
+ * a share of the heap limit) the oldest are forgotten first.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly records = new Map<string, MemoryRecord>();
+  private bytes = 0;
 
   constructor(
     private readonly now: () => number = Date.now,
     private readonly maxKeys = 100_000,
+    private readonly maxBytes = heapBudgetBytes(),
   ) {}
+
+  /** How many keys it holds, and an estimate of the heap they take. */
+  get usage(): { readonly keys: number; readonly bytes: number } {
+    return { keys: this.records.size, bytes: this.bytes };
+  }
 
   claim(request: ClaimRequest): Promise<Claim> {
     const now = this.now();
     this.sweep(now);
     const record = this.records.get(request.key);
     if (!record) {
-      this.records.set(request.key, {
+      this.store(request.key, {
         fingerprint: request.fingerprint,
         eventId: request.eventId,
         state: 'in-flight',
@@ -92,12 +107,14 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   complete(key: string, owner: string, outcome: StoredOutcome): Promise<void> {
     const record = this.records.get(key);
     if (record?.state === 'in-flight' && record.owner === owner) {
-      Object.assign(record, {
+      this.store(key, {
+        ...record,
         state: 'completed',
         outcome,
         owner: undefined,
         leaseUntil: undefined,
       });
+      this.sweep(this.now());
     }
     return Promise.resolve();
   }
@@ -108,16 +125,54 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (effectUnknown) {
       Object.assign(record, { state: 'unknown', owner: undefined, leaseUntil: undefined });
     } else {
-      this.records.delete(key);
+      this.forget(key);
     }
     return Promise.resolve();
+  }
+
+  /** Whether this replica holds a record for `key`. */
+  has(key: string): boolean {
+    const record = this.records.get(key);
+    return record !== undefined && record.expiresAt > this.now();
+  }
+
+  /**
+   * Keeps what became of a claim made elsewhere (in Redis) whose settling could not reach it: a
+   * definite outcome, or an unknown effect under the claim's event id. A retry reaching this
+   * replica is then answered from it.
+   */
+  remember(request: ClaimRequest, outcome: StoredOutcome | 'unknown'): void {
+    const now = this.now();
+    this.forget(request.key);
+    this.store(request.key, {
+      fingerprint: request.fingerprint,
+      eventId: request.eventId,
+      ...(outcome === 'unknown' ? { state: 'unknown' } : { state: 'completed', outcome }),
+      expiresAt: now + request.ttlMs,
+    });
+    this.sweep(now);
+  }
+
+  /** Sets `key`'s record (in place of any it had, keeping its position), counting its bytes. */
+  private store(key: string, record: Omit<MemoryRecord, 'bytes'>): void {
+    const bytes = recordBytes(key, record);
+    this.bytes += bytes - (this.records.get(key)?.bytes ?? 0);
+    this.records.set(key, { ...record, bytes });
+  }
+
+  private forget(key: string): void {
+    const record = this.records.get(key);
+    if (!record) return;
+    this.bytes -= record.bytes;
+    this.records.delete(key);
   }
 
   private sweep(now: number): void {
     // Insertion order is expiry order (one TTL for all): stop at the first key still alive.
     for (const [key, record] of this.records) {
-      if (record.expiresAt > now && this.records.size < this.maxKeys) break;
-      this.records.delete(key);
+      const withinBounds = this.records.size < this.maxKeys && this.bytes <= this.maxBytes;
+      if (record.expiresAt > now && withinBounds) break;
+      this.forget(key);
     }
   }
 }
@@ -254,33 +309,57 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 /**
  * Redis while it answers, this replica's memory while it does not: creates keep working during a
  * Redis outage, and a retry that reaches the same replica is still recognised (one that reaches
- * another replica is not: the README says so).
+ * another replica is not: the docs say so). A key this replica has handled in memory (claimed
+ * while Redis was away, or settled while it was) is answered from memory first, also once Redis is
+ * back: Redis does not know that outcome, or holds only a claim that was never settled.
  */
 export class FallbackIdempotencyStore implements IdempotencyStore {
+  /** Claims made in Redis and not yet settled, by owner: kept here if settling them fails. */
+  private readonly inHand = new Map<string, ClaimRequest>();
+
   constructor(
     private readonly shared: IdempotencyStore,
-    private readonly local: IdempotencyStore,
+    private readonly local: MemoryIdempotencyStore,
   ) {}
 
   async claim(request: ClaimRequest): Promise<Claim> {
-    try {
-      return await this.shared.claim(request);
-    } catch {
-      return this.local.claim(request);
-    }
+    if (this.local.has(request.key)) return this.local.claim(request);
+    return sharedOrLocal(
+      async () => {
+        const claim = await this.shared.claim(request);
+        if (claim.action === 'proceed') {
+          this.inHand.set(request.owner, { ...request, eventId: claim.eventId });
+        }
+        return claim;
+      },
+      () => this.local.claim(request),
+    );
   }
 
   async complete(key: string, owner: string, outcome: StoredOutcome): Promise<void> {
-    await Promise.allSettled([
+    const [shared] = await Promise.allSettled([
       this.shared.complete(key, owner, outcome),
       this.local.complete(key, owner, outcome),
     ]);
+    this.settled(owner, shared, outcome);
   }
 
   async release(key: string, owner: string, effectUnknown: boolean): Promise<void> {
-    await Promise.allSettled([
+    const [shared] = await Promise.allSettled([
       this.shared.release(key, owner, effectUnknown),
       this.local.release(key, owner, effectUnknown),
     ]);
+    // Nothing was done: the claim in Redis lapses with its lease, and a retry starts afresh.
+    this.settled(owner, shared, effectUnknown ? 'unknown' : undefined);
+  }
+
+  private settled(
+    owner: string,
+    shared: PromiseSettledResult<void>,
+    kept: StoredOutcome | 'unknown' | undefined,
+  ): void {
+    const request = this.inHand.get(owner);
+    this.inHand.delete(owner);
+    if (request && shared.status === 'rejected' && kept) this.local.remember(request, kept);
   }
 }

@@ -13,6 +13,9 @@ import { QUEUE_INSPECTOR } from '../event-requests/event-request.model';
 import type { QueueInspector, QueueState } from '../event-requests/queue-inspector';
 import { METRICS } from './metric-names';
 
+/** How often scrapes may make the queue be read (each read is about a dozen Redis commands). */
+const QUEUE_READ_INTERVAL_MS = 10_000;
+
 /** Registered once per process (the registry is shared), whatever the number of apps. */
 function metric<T>(name: string, create: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? create();
@@ -47,15 +50,26 @@ export class EventDeliveryMetrics implements OnModuleInit, OnModuleDestroy {
         }),
     );
     this.subscription = deliveries.on((outcome) => attempts.inc({ outcome }));
-    // Read from the queue when scraped (once per scrape for both gauges): the queue is shared, so
-    // every replica reports the same numbers. While Redis is away the last values stay.
-    let reading: Promise<QueueState | undefined> | undefined;
-    const read = () => {
-      reading ??= inspector
-        .state()
-        .catch(() => undefined)
-        .finally(() => setImmediate(() => (reading = undefined)));
-      return reading;
+    // Read from the queue at most once every QUEUE_READ_INTERVAL_MS, in the background: a scrape
+    // answers with the last values at once, however often it comes and however slow Redis is
+    // (only the very first scrape waits for a first read). The queue is shared, so every replica
+    // reports the same numbers. While Redis is away the last values stay.
+    let last: QueueState | undefined;
+    let readAt = -Infinity;
+    let reading: Promise<void> | undefined;
+    const read = async (): Promise<QueueState | undefined> => {
+      if (!reading && performance.now() - readAt >= QUEUE_READ_INTERVAL_MS) {
+        readAt = performance.now();
+        reading = inspector
+          .state()
+          .then(
+            (state) => void (last = state),
+            () => undefined,
+          )
+          .finally(() => (reading = undefined));
+      }
+      if (last === undefined) await reading;
+      return last;
     };
     metric(
       METRICS.eventDeliveryJobs,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { estimateBytes, heapBudgetBytes } from '../shared/memory-budget';
 import type { RedisConnection } from '../redis/redis-connection';
 
 /** A stored read: what the upstream answered, and when (wall-clock ms, comparable across replicas). */
@@ -16,43 +17,65 @@ export interface CacheStore {
 }
 
 /**
- * Process memory, bounded: at most `maxEntries`, the least recently used dropped first, and each
- * entry dropped once its lifetime is over.
+ * Process memory, bounded: at most `maxEntries`, and at most `maxBytes` (an estimate of the heap
+ * the entries take; by default a share of the heap limit: entries are of any size), the least
+ * recently used dropped first, and each entry dropped once its lifetime is over.
  */
 export class MemoryCacheStore implements CacheStore {
-  private readonly entries = new Map<string, { entry: CacheEntry; expiresAt: number }>();
+  private readonly entries = new Map<
+    string,
+    { entry: CacheEntry; expiresAt: number; bytes: number }
+  >();
+  private bytes = 0;
 
   constructor(
     private readonly maxEntries: number,
     private readonly now: () => number = Date.now,
+    private readonly maxBytes = heapBudgetBytes(),
   ) {}
 
   get size(): number {
     return this.entries.size;
   }
 
+  /** An estimate of the heap the entries take. */
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
   get(key: string): Promise<CacheEntry | undefined> {
     const stored = this.entries.get(key);
     if (!stored) return Promise.resolve(undefined);
     this.entries.delete(key);
-    if (stored.expiresAt <= this.now()) return Promise.resolve(undefined);
+    if (stored.expiresAt <= this.now()) {
+      this.bytes -= stored.bytes;
+      return Promise.resolve(undefined);
+    }
     this.entries.set(key, stored); // most recently used last
     return Promise.resolve(stored.entry);
   }
 
   set(key: string, entry: CacheEntry, lifetimeMs: number): Promise<void> {
-    this.entries.delete(key);
-    this.entries.set(key, { entry, expiresAt: this.now() + lifetimeMs });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    this.remove(key);
+    const bytes = estimateBytes(key, entry.value);
+    this.entries.set(key, { entry, expiresAt: this.now() + lifetimeMs, bytes });
+    this.bytes += bytes;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
+      this.remove(this.entries.keys().next().value as string);
     }
     return Promise.resolve();
   }
 
   delete(keys: readonly string[]): Promise<void> {
-    for (const key of keys) this.entries.delete(key);
+    for (const key of keys) this.remove(key);
     return Promise.resolve();
+  }
+
+  private remove(key: string): void {
+    const stored = this.entries.get(key);
+    if (!stored) return;
+    this.bytes -= stored.bytes;
+    this.entries.delete(key);
   }
 }
 

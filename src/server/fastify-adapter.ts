@@ -8,6 +8,13 @@ import { CORRELATION_ID_HEADER, correlationIdFor } from '../shared/correlation-i
 import { toErrorResponse } from '../shared/errors/error-response';
 import { reportUnroutedAnswer } from '../shared/unrouted-answers';
 import type { GatewayConfig } from '../shared/config/gateway-config';
+import { securityHeaders } from './security';
+
+/**
+ * The security headers, for answers given before any hook runs (the router's refusals, the HTTP
+ * parser's): the docs promise them on every answer.
+ */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fromEntries(securityHeaders());
 
 /** The Fastify adapter with the gateway's server options (built before Nest's DI exists). */
 export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
@@ -41,7 +48,7 @@ export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {
       });
       void reply
         .status(status)
-        .headers({ ...headers, [CORRELATION_ID_HEADER]: request.id })
+        .headers({ ...SECURITY_HEADERS, ...headers, [CORRELATION_ID_HEADER]: request.id })
         .send(body);
       reportUnroutedAnswer(request, reply);
     },
@@ -85,6 +92,9 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(json)}\r\n${CORRELATION_ID_HEADER}: ${requestId}\r\n` +
+        Object.entries(SECURITY_HEADERS)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
         `Connection: close\r\n\r\n${json}`,
     );
   }

@@ -26,6 +26,9 @@ export function methodNotAllowed(
 ): (request: FastifyRequest) => ErrorResponse | undefined {
   const routes: { pattern: RegExp; methods: Set<string> }[] = [];
   fastify.addHook('onRoute', (route) => {
+    // The catch-all a CORS plugin registers for preflights (OPTIONS *) names no path: recorded,
+    // it would make every unknown path a 405 "allowed: OPTIONS" instead of a 404.
+    if (route.url === '*' || route.url === '/*') return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     let entry = routes.find((known) => known.pattern.source === patternToRegExp(route.url).source);
     if (!entry) {

@@ -16,6 +16,8 @@ import { onUnroutedAnswer } from '../shared/unrouted-answers';
 import type { GatewayConfig } from '../shared/config/gateway-config';
 import { serverSpans } from '../tracing/server-spans';
 import { Tracing } from '../tracing/tracing.service';
+import { ShutdownState } from '../health/shutdown-state';
+import { closeConnectionsWhileDraining } from './drain';
 import { parseJsonBodies, unsupportedContentType } from './json-bodies';
 import { methodNotAllowed } from './method-not-allowed';
 import { securityHeaders } from './security';
@@ -114,7 +116,13 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   // Answers Fastify gives before any hook runs (a malformed URL) are logged and counted too.
   onUnroutedAnswer(fastify, observe);
 
-  // 10. A client that goes away before its answer: the span ends as an error.
+  // 10. While the gateway drains (from SIGTERM on), every answer says `Connection: close`, so
+  //     keep-alive clients move to another replica and the process exits once its last answer is
+  //     out (server/drain.ts).
+  const shutdown = app.get(ShutdownState, { strict: false });
+  closeConnectionsWhileDraining(fastify, () => shutdown.isShuttingDown);
+
+  // 11. A client that goes away before its answer: the span ends as an error.
   fastify.addHook('onRequestAbort', (request, done) => {
     spans.abort(request);
     done();

@@ -113,14 +113,13 @@ export class UpstreamTimeoutError extends EventApiError {
 /** The upstream answered 2xx, but with a body of the wrong shape (the reason is only logged). */
 export class UpstreamMalformedResponseError extends EventApiError {
   override readonly name = 'UpstreamMalformedResponseError';
-  readonly verdict: UpstreamVerdict = {
-    outcome: 'malformed',
-    retryable: false,
-    breaker: 'failure',
-    effectUnknown: false,
-  };
+  readonly verdict: UpstreamVerdict;
 
-  constructor(readonly reason: string) {
+  /** @param effectUnknown a write's answer too garbled to say whether it stored the event */
+  constructor(
+    readonly reason: string,
+    { effectUnknown = false }: { effectUnknown?: boolean } = {},
+  ) {
     super(
       upstreamProblem(
         502,
@@ -128,6 +127,7 @@ export class UpstreamMalformedResponseError extends EventApiError {
         'The Event API answered with a malformed body',
       ),
     );
+    this.verdict = { outcome: 'malformed', retryable: false, breaker: 'failure', effectUnknown };
     this.message = `The Event API answered with a malformed body: ${reason}`;
   }
 }
@@ -218,10 +218,15 @@ export function toEventApiError(error: unknown, timeoutMs: number): unknown {
     return isTimeoutReason(signal?.reason) ? new UpstreamTimeoutError(timeoutMs) : error;
   }
   if (isAxiosError(error)) {
-    if (error.response) return new UpstreamHttpError(error.response.status);
+    const status = error.response?.status;
+    if (status !== undefined && (status < 200 || status >= 300)) {
+      return new UpstreamHttpError(status);
+    }
     if (/maxContentLength|maxBodyLength/.test(error.message)) {
       return new UpstreamMalformedResponseError('body larger than the allowed size');
     }
+    // No answer at all, or a 2xx whose body never arrived whole (the connection dropped after the
+    // headers): the connection failed, not the status.
     return new UpstreamNetworkError(error.code);
   }
   return error;

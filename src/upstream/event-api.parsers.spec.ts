@@ -108,5 +108,19 @@ describe('upstream body parsers', () => {
       );
       expect(() => parseWriteAcknowledgement('<html>')).toThrow(UpstreamMalformedResponseError);
     });
+
+    it.each([['yes'], [1], ['true'], [null], [{}]])(
+      'rejects a success that is not true, leaving the effect unknown: %j',
+      (success) => {
+        let thrown: unknown;
+        try {
+          parseWriteAcknowledgement({ success });
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(UpstreamMalformedResponseError);
+        expect((thrown as UpstreamMalformedResponseError).verdict.effectUnknown).toBe(true);
+      },
+    );
   });
 });

@@ -95,9 +95,22 @@ export function optional<T>(parse: (data: unknown) => T): (data: unknown) => T |
   return (data) => (isAbsentBody(data) ? null : parse(data));
 }
 
-/** Accepts `{ success: true }` (the upstream's answer) or any other non-failure object. */
+/**
+ * Accepts `{ success: true }` (the upstream's answer), an empty body, or an object without
+ * `success`. `success: false` is a refusal; any other `success` (`"yes"`, `1`) is no
+ * acknowledgement either, and leaves the write's effect unknown.
+ */
 export function parseWriteAcknowledgement(data: unknown): void {
   if (isAbsentBody(data)) return;
   if (!isObject(data)) return malformed('write acknowledgement is not an object');
   if (data.success === false) return malformed('write acknowledgement says success: false');
+  if ('success' in data && data.success !== true) {
+    // Neither yes nor no: the event may have been stored (a retry with the key checks first).
+    throw new UpstreamMalformedResponseError(
+      'write acknowledgement has a success that is not true',
+      {
+        effectUnknown: true,
+      },
+    );
+  }
 }

@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../shared/config/gateway-config';
 import { createCircuitBreakerRegistry } from './upstream-breakers';
 import { EventGateway } from './event-gateway';
 import { UpstreamCallEvents } from './upstream-call-events';
+import { parseUpstreamJson } from './upstream-json';
 
 /** Largest upstream body the gateway reads; anything bigger is a malformed answer. */
 const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
@@ -26,9 +27,13 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) => ({
         baseURL: config.get('upstream.baseUrl', { infer: true }),
+        // The base URL's user and password, kept out of the URL (it is logged and traced).
+        auth: config.get('upstream.credentials', { infer: true }),
         // No `timeout`: the client gives every call one deadline (an AbortSignal) instead.
         maxRedirects: 0,
         maxContentLength: MAX_UPSTREAM_BODY_BYTES,
+        // JSON as axios parses it, but a deeply nested body is refused before it is parsed.
+        transformResponse: [parseUpstreamJson],
         headers: { accept: 'application/json' },
       }),
     }),

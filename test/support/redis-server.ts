@@ -19,7 +19,7 @@ export function freePort(): Promise<number> {
 /**
  * A real redis-server (Debian's package; `.ci/run` installs it) on a free port with a throwaway
  * directory, for tests: `await startRedis()`, then `url`, `kill()` (SIGKILL, as a crash),
- * `restart()` (same port and directory) and `stop()`.
+ * `pause()`/`resume()` (SIGSTOP/SIGCONT), `restart()` (same port and directory) and `stop()`.
  */
 export async function startRedis(options: { appendOnly?: boolean } = {}) {
   const port = await freePort();
@@ -66,10 +66,19 @@ export async function startRedis(options: { appendOnly?: boolean } = {}) {
       child?.kill('SIGKILL');
       await exited(child);
     },
+    /** Stalls it (SIGSTOP): connections stay open, nothing is answered until `resume()`. */
+    pause(): void {
+      process?.kill('SIGSTOP');
+    },
+    /** Lets a paused server go on (SIGCONT): it answers what it was sent meanwhile. */
+    resume(): void {
+      process?.kill('SIGCONT');
+    },
     /** Starts it again on the same port and directory. */
     restart: launch,
     async stop(): Promise<void> {
       const child = process;
+      child?.kill('SIGCONT');
       child?.kill('SIGTERM');
       await exited(child);
       rmSync(dir, { recursive: true, force: true });

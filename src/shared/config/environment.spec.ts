@@ -32,6 +32,7 @@ describe('validateEnvironment', () => {
       TRUST_PROXY: 'false',
       REDIS_URL: '',
       REDIS_COMMAND_TIMEOUT_MS: 250,
+      REDIS_QUEUE_TIMEOUT_MS: 2000,
       READ_CACHE_TTL_MS: 5000,
       READ_CACHE_STALE_IF_ERROR_MS: 3600000,
       READ_CACHE_MAX_ENTRIES: 10000,
@@ -45,6 +46,7 @@ describe('validateEnvironment', () => {
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 65000,
       LEGACY_SUNSET_AT: '',
       ADMIN_TOKEN: '',
+      METRICS_TOKEN: '',
     });
   });
 
@@ -288,5 +290,21 @@ describe('.env.example', () => {
 
   it('is itself a valid configuration', () => {
     expect(() => validateEnvironment(example)).not.toThrow();
+  });
+});
+
+describe('EVENT_API_BASE_URL with credentials', () => {
+  it('keeps them out of the URL (logged, traced) and apart, for HTTP Basic auth', () => {
+    const { upstream } = loadConfig({
+      EVENT_API_BASE_URL: 'http://user:S3cret%40Pw@api.test:3001/',
+    });
+    expect(upstream.baseUrl).toBe('http://api.test:3001');
+    expect(upstream.credentials).toEqual({ username: 'user', password: 'S3cret@Pw' });
+  });
+
+  it('leaves a URL without them as it is', () => {
+    const { upstream } = loadConfig({ EVENT_API_BASE_URL: 'http://api.test:3001/v1/' });
+    expect(upstream.baseUrl).toBe('http://api.test:3001/v1');
+    expect(upstream.credentials).toBeUndefined();
   });
 });

@@ -172,6 +172,13 @@ export class EnvironmentVariables {
   @Max(60_000)
   readonly REDIS_COMMAND_TIMEOUT_MS: number = 250;
 
+  /** How long a request waits for the create queue (its own connection, not the fail-fast one). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  readonly REDIS_QUEUE_TIMEOUT_MS: number = 2000;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -262,11 +269,29 @@ export class EnvironmentVariables {
       'ADMIN_TOKEN may hold only letters, digits and - . _ ~ + / (then = padding), as a bearer token',
   })
   readonly ADMIN_TOKEN: string = '';
+
+  /**
+   * The bearer token Prometheus sends for GET /metrics; empty: /metrics is open (keep it off
+   * public ingresses then). A secret, as ADMIN_TOKEN.
+   */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @ValidateIf((env: EnvironmentVariables) => env.METRICS_TOKEN !== '')
+  @IsString()
+  @MinLength(32, {
+    message: 'METRICS_TOKEN must be at least 32 characters (generate one: openssl rand -hex 32)',
+  })
+  @MaxLength(512, { message: 'METRICS_TOKEN must be at most 512 characters' })
+  @Matches(/^[A-Za-z0-9\-._~+/]+=*$/, {
+    message:
+      'METRICS_TOKEN may hold only letters, digits and - . _ ~ + / (then = padding), as a bearer token',
+  })
+  readonly METRICS_TOKEN: string = '';
 }
 
 /** Variables whose values are secrets: a configuration error names them but never shows them. */
 const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'ADMIN_TOKEN',
+  'METRICS_TOKEN',
   // may carry the collector's credentials
   'OTEL_EXPORTER_OTLP_HEADERS',
   'OTEL_EXPORTER_OTLP_TRACES_HEADERS',

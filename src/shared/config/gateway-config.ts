@@ -29,6 +29,8 @@ export interface GatewayConfig {
     /** Unset: every piece of state lives in process memory (one replica). */
     readonly url?: string;
     readonly commandTimeoutMs: number;
+    /** How long a request waits for a queue operation (the queue has its own connection). */
+    readonly queueTimeoutMs: number;
     /** Every key the gateway writes starts with this, so it can share a Redis with others. */
     readonly keyPrefix: string;
   };
@@ -68,7 +70,10 @@ export interface GatewayConfig {
     readonly sunsetAt?: Date;
   };
   readonly upstream: {
+    /** Without credentials: safe to log and to put in spans. */
     readonly baseUrl: string;
+    /** The user and password EVENT_API_BASE_URL carried, sent as HTTP Basic auth. */
+    readonly credentials?: { readonly username: string; readonly password: string };
     readonly timeoutMs: number;
     readonly maxConcurrency: number;
     readonly retryDelayMs: number;
@@ -99,6 +104,10 @@ export interface GatewayConfig {
   };
   readonly admin: {
     /** The bearer token of the /admin routes; unset: those routes do not exist. */
+    readonly token?: string;
+  };
+  readonly metrics: {
+    /** The bearer token of GET /metrics; unset: it is open. */
     readonly token?: string;
   };
 }
@@ -132,6 +141,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     redis: {
       ...(e.REDIS_URL === '' ? {} : { url: e.REDIS_URL }),
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      queueTimeoutMs: e.REDIS_QUEUE_TIMEOUT_MS,
       keyPrefix: 'event-gateway:',
     },
     readCache: {
@@ -152,7 +162,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     },
     legacy: { sunsetAt: e.LEGACY_SUNSET_AT === '' ? undefined : new Date(e.LEGACY_SUNSET_AT) },
     upstream: {
-      baseUrl: e.EVENT_API_BASE_URL.replace(/\/+$/, ''),
+      ...splitCredentials(e.EVENT_API_BASE_URL),
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
       retryDelayMs: e.UPSTREAM_RETRY_DELAY_MS,
@@ -187,6 +197,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
     admin: e.ADMIN_TOKEN === '' ? {} : { token: e.ADMIN_TOKEN },
+    metrics: e.METRICS_TOKEN === '' ? {} : { token: e.METRICS_TOKEN },
   };
 }
 
@@ -223,4 +234,20 @@ function tracingExport(
 /** Reads `./.env` into `process.env` if it exists; variables already set win. */
 export function loadDotEnvFile(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/**
+ * EVENT_API_BASE_URL without its `user:password@` (if any), and the credentials apart: the URL is
+ * logged at start-up and named in every upstream span, and must never carry a password there.
+ */
+function splitCredentials(raw: string): Pick<GatewayConfig['upstream'], 'baseUrl' | 'credentials'> {
+  const url = new URL(raw);
+  if (url.username === '' && url.password === '') return { baseUrl: raw.replace(/\/+$/, '') };
+  const credentials = {
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+  url.username = '';
+  url.password = '';
+  return { baseUrl: url.toString().replace(/\/+$/, ''), credentials };
 }

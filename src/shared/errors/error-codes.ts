@@ -21,7 +21,9 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was first used with a different body',
   IDEMPOTENCY_REQUEST_IN_FLIGHT: 'The first request with this Idempotency-Key is still in flight',
   EVENT_REQUEST_NOT_FOUND: 'No accepted create request with this id',
-  STATE_UNAVAILABLE: 'Shared state (Redis) is unavailable: retry shortly',
+  STATE_UNAVAILABLE: 'Shared state (Redis) is unavailable: nothing was done, retry shortly',
+  ACCEPTANCE_UNKNOWN:
+    'Shared state did not confirm the create was queued: it may be delivered; retry with the same Idempotency-Key',
   RATE_LIMITED: 'Too many requests from this client (see Retry-After)',
   INTERNAL_ERROR: 'An unexpected error; details are only in the log',
   UPSTREAM_BAD_STATUS: 'The Event API answered with a status the gateway cannot use (5xx, 3xx)',
