@@ -37,7 +37,7 @@ describe('two replicas on one Redis (e2e)', () => {
     upstream.assertNoUnmatchedRequests();
     await Promise.all(replicas.map((app) => app.close()));
     replicas = [];
-  });
+  }, 30_000);
 
   async function startReplicas(env: Record<string, string> = {}, logs?: LogCapture) {
     wallClock = new FakeClock(Date.now());
@@ -219,5 +219,7 @@ describe('two replicas on one Redis (e2e)', () => {
       'event-gateway; fwd=miss; stored',
     );
     expect((await get(b, '/users/3')).headers['cache-status']).toMatch(/^event-gateway; hit;/);
-  });
+    // Every wait above is on an event (a log line, readiness); the reconnect backoff alone can be
+    // 2 s, so Jest's 5 s default is a timing threshold a busy machine breaks: this is a safety net.
+  }, 60_000);
 });
