@@ -1,6 +1,14 @@
 // Jest runs in CommonJS mode; @swc/jest compiles our TypeScript and also the ESM-only
 // packages (NestJS 12 and a few of its dependencies), which Jest cannot load natively on Node 20.
-const esmOnly = ['@nestjs', 'content-disposition', 'cookie', 'file-type', 'load-esm', 'uid'];
+const esmOnly = [
+  '@nestjs',
+  'content-disposition',
+  'cookie',
+  'file-type',
+  'jose',
+  'load-esm',
+  'uid',
+];
 
 const swcTransform = [
   '@swc/jest',

@@ -5,6 +5,7 @@ import type {
   HookHandlerDoneFunction,
   onRequestHookHandler,
 } from 'fastify';
+import { AUTHENTICATOR, isPublicRoute, type Authenticator } from '../auth/principal';
 import { CREATE_ROUTES, CreateRefusal } from '../event-creation/create-refusal';
 import { deprecationHeaders, LEGACY_SUCCESSORS } from '../legacy/deprecation-headers';
 import { RequestLog } from '../logging/request-log';
@@ -40,6 +41,9 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   const createRefusal = app.get(CreateRefusal, { strict: false });
   const requestLog = app.get(RequestLog, { strict: false });
   const httpMetrics = app.get(HttpMetrics, { strict: false });
+  const authenticator = config.auth
+    ? app.get<symbol, Authenticator>(AUTHENTICATOR, { strict: false })
+    : undefined;
   const answer = (reply: FastifyReply, { status, headers: extra, body }: ErrorResponse) =>
     void reply.code(status).headers(extra).send(body);
 
@@ -59,7 +63,7 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
     done();
   });
 
-  // 3–5. Per route, after the two above.
+  // 3–6. Per route, after the two above.
   const legacyHeaders = deprecationHeaders(config.legacy.sunsetAt);
   fastify.addHook('onRoute', (route) => {
     const hooks: onRequestHookHandler[] = [];
@@ -70,13 +74,28 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
         done();
       });
     }
-    // 4. A body that is not JSON: 415 before any byte of it is read (every method but GET).
+    // 4. With AUTH_*: the bearer token, before any other check can tell an anonymous client
+    //    anything (415, the breaker's state) and before the body is read; creates need the write
+    //    scope. Its principal is then what the rate limit counts, the log line and span name.
+    if (authenticator && !isPublicRoute(route.method.toString(), route.url)) {
+      const scope =
+        route.method === 'POST' && CREATE_ROUTES.has(route.url)
+          ? config.auth?.writeScope
+          : undefined;
+      hooks.push((request, reply, done) => {
+        void authenticator.authenticate(request, scope).then((refused) => {
+          if (refused) return answer(reply, refused);
+          done();
+        });
+      });
+    }
+    // 5. A body that is not JSON: 415 before any byte of it is read (every method but GET).
     if (route.method !== 'GET') {
       hooks.push((request, _reply, done: HookHandlerDoneFunction) =>
         done(unsupportedContentType(request)),
       );
     }
-    // 5. A create while the write breaker is open: 503 before its body is read.
+    // 6. A create while the write breaker is open: 503 before its body is read.
     if (route.method === 'POST' && CREATE_ROUTES.has(route.url)) {
       hooks.push((request, reply, done) => {
         const refused = createRefusal.check(request);
@@ -87,10 +106,10 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
     if (hooks.length > 0) route.onRequest = [...toArray(route.onRequest), ...hooks];
   });
 
-  // 6. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
+  // 7. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
   parseJsonBodies(fastify);
 
-  // 7. Once the answer is sent: the span ends, one log line, the HTTP histogram.
+  // 8. Once the answer is sent: the span ends, one log line, the HTTP histogram.
   const observe = requestLog.enabled
     ? (request: FastifyRequest, reply: FastifyReply) => {
         requestLog.write(request, reply);
@@ -105,7 +124,7 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   // Answers Fastify gives before any hook runs (a malformed URL) are logged and counted too.
   onUnroutedAnswer(fastify, observe);
 
-  // 8. A client that goes away before its answer: the span ends as an error.
+  // 9. A client that goes away before its answer: the span ends as an error.
   fastify.addHook('onRequestAbort', (request, done) => {
     spans.abort(request);
     done();
