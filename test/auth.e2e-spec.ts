@@ -12,7 +12,8 @@ import {
   type TestKey,
 } from './support/jwks-server';
 import { LogCapture } from './support/log-capture';
-import { useTestApp } from './support/test-app';
+import { startRedis } from './support/redis-server';
+import { createTestApp, useTestApp } from './support/test-app';
 
 // Bearer authentication against a real JWKS server on loopback (keys made here with jose, tokens
 // minted with it), the gateway's clock a FakeClock so the JWKS cooldown and key age are stepped
@@ -92,6 +93,24 @@ describe('bearer authentication (e2e, real JWKS server)', () => {
       });
     }
   });
+
+  it.each(['Bearer', 'Bearer two words', 'Bearer to"ken'])(
+    'refuses a malformed Authorization header (%s) with 401 invalid_token',
+    async (authorization) => {
+      const app = await start();
+      const response = await app.inject({
+        method: 'GET',
+        url: '/users',
+        headers: { authorization },
+      });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers['www-authenticate']).toMatch(CHALLENGE);
+      expect(response.json()).toMatchObject({
+        code: 'INVALID_TOKEN',
+        message: 'The Authorization header is not Bearer <token>',
+      });
+    },
+  );
 
   describe('refuses a bad token with 401 invalid_token, reaching nothing upstream', () => {
     const forgeries: [string, () => Promise<string>, RegExp][] = [
@@ -309,6 +328,18 @@ describe('bearer authentication (e2e, real JWKS server)', () => {
       expect((await get(app, '/ready')).json().details.jwks.status).toBe('up');
     });
 
+    it('gives up on a JWKS that does not answer within AUTH_JWKS_TIMEOUT_MS', async () => {
+      jwks.mode = 'hang';
+      const app = await start({ AUTH_JWKS_TIMEOUT_MS: '200' });
+      const refused = await get(app, '/users', await mint(es256));
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().code).toBe('AUTH_KEYS_UNAVAILABLE');
+      expect((await get(app, '/ready')).json().details.jwks).toMatchObject({
+        status: 'degraded',
+        message: expect.stringMatching(/^unavailable \(timed out\)/),
+      });
+    });
+
     it('starts while the JWKS is unreachable: tokens get 503 until it answers, /ready stays 200', async () => {
       jwks.mode = 'fail';
       const app = await start();
@@ -345,6 +376,29 @@ describe('bearer authentication (e2e, real JWKS server)', () => {
   });
 
   describe('rate limit', () => {
+    it('shares one subject’s budget across replicas on one Redis', async () => {
+      const redis = await startRedis();
+      const replicas: NestFastifyApplication[] = [];
+      try {
+        for (let i = 0; i < 2; i += 1) {
+          replicas.push(
+            await createTestApp({ ...jwks.env, REDIS_URL: redis.url, RATE_LIMIT_MAX: '2' }),
+          );
+        }
+        const [a, b] = replicas;
+        usersUpstream(3);
+        const alice = await mint(es256, { sub: 'alice' });
+        expect((await get(a, '/users', alice)).statusCode).toBe(200);
+        expect((await get(b, '/users', alice)).statusCode).toBe(200);
+        expect((await get(a, '/users', alice)).statusCode).toBe(429);
+        expect((await get(b, '/users', alice)).statusCode).toBe(429);
+        expect((await get(b, '/users', await mint(es256, { sub: 'bob' }))).statusCode).toBe(200);
+      } finally {
+        await Promise.all(replicas.map((replica) => replica.close()));
+        await redis.stop();
+      }
+    }, 30_000);
+
     it('gives each subject its own budget, even from one address', async () => {
       const app = await start({ RATE_LIMIT_MAX: '2' });
       usersUpstream(4);

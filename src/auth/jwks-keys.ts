@@ -168,7 +168,9 @@ export class JwksKeys {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
+  // By name, not class: the abort is a DOMException, of another realm than Error in some hosts.
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return 'timed out';
   if (error instanceof SyntaxError) return 'not JSON';
   if (error instanceof errors.JWKSInvalid) return 'not a valid JSON Web Key Set';
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;

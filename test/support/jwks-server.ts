@@ -59,17 +59,19 @@ export function mint(key: TestKey, options: MintOptions = {}): Promise<string> {
 
 /**
  * A real JWKS endpoint on a free loopback port: serves the public halves of `keys`, counts its
- * fetches, and can fail (`mode = 'fail'`: 500) to play an identity provider's outage.
+ * fetches, and can fail (`mode`: a 500, or no answer at all) to play an identity provider's outage.
  */
 export class JwksServer {
   keys: TestKey[] = [];
-  mode: 'ok' | 'fail' = 'ok';
+  /** `fail`: 500; `hang`: never answers (the connection stays open until closed). */
+  mode: 'ok' | 'fail' | 'hang' = 'ok';
   hits = 0;
   private constructor(private readonly server: Server) {}
 
   static async start(keys: TestKey[]): Promise<JwksServer> {
     const server = createServer((request, response) => {
       self.hits += 1;
+      if (self.mode === 'hang') return;
       if (request.url !== '/jwks.json' || self.mode === 'fail') {
         response.writeHead(request.url === '/jwks.json' ? 500 : 404).end();
         return;
