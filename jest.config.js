@@ -1,7 +1,15 @@
 // Jest runs in CommonJS mode; @swc/jest compiles our TypeScript and also the ESM-only
 // packages (NestJS 12 and a few of its dependencies): Jest's CommonJS runtime cannot load ESM-only
 // packages natively (CI runs the suite on the machine's Node and on the image's Node 24).
-const esmOnly = ['@nestjs', 'content-disposition', 'cookie', 'file-type', 'load-esm', 'uid'];
+const esmOnly = [
+  '@nestjs',
+  'content-disposition',
+  'cookie',
+  'file-type',
+  'jose',
+  'load-esm',
+  'uid',
+];
 
 const swcTransform = [
   '@swc/jest',

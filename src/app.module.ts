@@ -18,6 +18,7 @@ export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const queue = config.redis.url === undefined ? undefined : eventRequestsModule();
     const creation = EventCreationModule.register(queue);
+    const auth = config.auth === undefined ? undefined : authModule();
     return {
       module: AppModule,
       controllers: [IndexController],
@@ -31,7 +32,8 @@ export class AppModule {
         creation,
         ...(queue ? [queue] : []),
         LegacyModule.register(creation),
-        HealthModule.register(queue),
+        ...(auth ? [auth] : []),
+        HealthModule.register(queue, auth),
         // Operators' breaker controls exist only with a token to guard them.
         ...(config.admin.token === undefined ? [] : [AdminModule]),
       ],
@@ -49,4 +51,12 @@ function eventRequestsModule(): Type {
     require('./event-requests/event-requests.module') as typeof import('./event-requests/event-requests.module');
   /* eslint-enable @typescript-eslint/no-require-imports */
   return loaded.EventRequestsModule;
+}
+
+/** Bearer authentication, loaded only when it is configured (a gateway without it never loads jose). */
+function authModule(): Type {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, see above */
+  const loaded = require('./auth/auth.module') as typeof import('./auth/auth.module');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return loaded.AuthModule;
 }

@@ -83,6 +83,28 @@ describe('Prefer: respond-async (e2e, real Redis, worker in the app)', () => {
     });
   });
 
+  it('on POST /v1/events, names the request under /v1 (Location /v1/event-requests/{id})', async () => {
+    const app = await start();
+    nock(UPSTREAM)
+      .get('/getUserById/1')
+      .reply(200, upstreamUser(1))
+      .post('/addEvent')
+      .reply(200, { success: true });
+    const delivered = next(app, 'delivered');
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+      payload: JSON.stringify({ name: 'Later', userId: '1' }),
+    });
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.headers.location).toBe(`/v1/event-requests/${accepted.json().id}`);
+    await delivered;
+    expect(await status(app, accepted.headers.location as string)).toMatchObject({
+      status: 'delivered',
+    });
+  });
+
   it('accepts while the upstream fails, and delivers once it recovers, without storing twice', async () => {
     const app = await start();
     const stored: string[] = [];

@@ -4,10 +4,18 @@ import { createMockApi, type MockApiOptions } from '../mock-api/src/mock-api';
 import { createTestApp } from './support/test-app';
 
 /** The gateway in front of the real mock upstream, listening on a free loopback port. */
-async function startStack(mockOptions: Partial<MockApiOptions>, env: Record<string, string> = {}) {
+async function startStack(
+  mockOptions: Partial<MockApiOptions>,
+  env: Record<string, string> = {},
+  envOfAddress: (address: string) => Record<string, string> = () => ({}),
+) {
   const mock = createMockApi({ failureDelayMs: 0, ...mockOptions });
   const address = await mock.listen({ port: 0, host: '127.0.0.1' });
-  const app = await createTestApp({ EVENT_API_BASE_URL: address, ...env });
+  const app = await createTestApp({
+    EVENT_API_BASE_URL: address,
+    ...env,
+    ...envOfAddress(address),
+  });
   return { mock, app };
 }
 
@@ -83,5 +91,49 @@ describe('gateway against the real mock upstream (e2e)', () => {
       { UPSTREAM_TIMEOUT_MS: '100' },
     ));
     expect((await app.inject({ method: 'GET', url: '/events/1' })).statusCode).toBe(504);
+  });
+
+  it('authenticates with a token from the mock’s development identity provider (the README’s walk)', async () => {
+    const issuer = 'http://localhost:3001'; // what `npm start` gives the mock
+    const stack = await startStack(
+      { networkErrorRate: 0, eventLatencyMs: 0, addEventMode: 'ok', issuer },
+      { AUTH_ISSUER: issuer, AUTH_AUDIENCE: 'event-gateway' },
+      (address) => ({ AUTH_JWKS_URL: `${address}/.well-known/jwks.json` }),
+    );
+    ({ mock, app } = stack);
+    const mint = async (payload: object) =>
+      (await stack.mock.inject({ method: 'POST', url: '/dev/token', payload })).json<{
+        access_token: string;
+      }>().access_token;
+    const reader = await mint({ sub: 'ada' });
+    const writer = await mint({ sub: 'ada', scope: 'events:write' });
+    const headers = (token: string) => ({
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    });
+
+    const gateway = stack.app;
+    expect((await gateway.inject({ method: 'GET', url: '/v1/users' })).statusCode).toBe(401);
+    const read = await gateway.inject({
+      method: 'GET',
+      url: '/v1/users',
+      headers: headers(reader),
+    });
+    expect(read.statusCode).toBe(200);
+    const payload = { name: 'Team offsite', userId: '1' };
+    const refused = await gateway.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: headers(reader),
+      payload,
+    });
+    expect(refused.statusCode).toBe(403);
+    const created = await gateway.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: headers(writer),
+      payload,
+    });
+    expect(created.statusCode).toBe(201);
   });
 });

@@ -123,12 +123,12 @@ describe('the OpenAPI document against real answers (e2e)', () => {
     expect(checked).toEqual(
       expect.arrayContaining([
         'GET / 200',
-        'GET /users 200',
-        'GET /users/{id} 200',
-        'GET /users/{id}/events 200',
-        'GET /events 200',
-        'GET /events/{id} 200',
-        'POST /events 201',
+        'GET /v1/users 200',
+        'GET /v1/users/{id} 200',
+        'GET /v1/users/{id}/events 200',
+        'GET /v1/events 200',
+        'GET /v1/events/{id} 200',
+        'POST /v1/events 201',
         'GET /getUsers 200',
         'GET /getEventsByUserId/{id} 200',
         'GET /getEvents 200',

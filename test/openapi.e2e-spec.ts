@@ -69,15 +69,15 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
   const operation = (method: string, path: string) => document.paths[path]?.[method];
 
   it.each([
-    ['get', '/users', false],
+    ['get', '/v1/users', false],
     ['get', '/getUsers', true],
-    ['get', '/users/{id}', false],
-    ['get', '/users/{id}/events', false],
+    ['get', '/v1/users/{id}', false],
+    ['get', '/v1/users/{id}/events', false],
     ['get', '/getEventsByUserId/{id}', true],
-    ['get', '/events', false],
+    ['get', '/v1/events', false],
     ['get', '/getEvents', true],
-    ['get', '/events/{id}', false],
-    ['post', '/events', false],
+    ['get', '/v1/events/{id}', false],
+    ['post', '/v1/events', false],
     ['post', '/addEvent', true],
   ])('documents %s %s (deprecated: %s) with every upstream error', (method, path, deprecated) => {
     const op = operation(method, path);
@@ -88,7 +88,7 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
   });
 
   it('gives Idempotency-Key no example or default, so Swagger UI never sends a fixed key', () => {
-    for (const path of ['/events', '/addEvent']) {
+    for (const path of ['/v1/events', '/addEvent']) {
       const key = operation('post', path).parameters.find(
         (parameter: any) => parameter.name === 'Idempotency-Key',
       );
@@ -103,10 +103,10 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
 
   it('documents the 400 and 404 of routes with an id', () => {
     for (const path of [
-      '/users/{id}',
-      '/users/{id}/events',
+      '/v1/users/{id}',
+      '/v1/users/{id}/events',
       '/getEventsByUserId/{id}',
-      '/events/{id}',
+      '/v1/events/{id}',
     ]) {
       expect(Object.keys(operation('get', path).responses)).toEqual(
         expect.arrayContaining(['200', '400', '404']),
@@ -120,7 +120,7 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
   });
 
   it('documents the create body with its rules, and the 201, 400 and 422 answers', () => {
-    const create = operation('post', '/events');
+    const create = operation('post', '/v1/events');
     expect(Object.keys(create.responses)).toEqual(
       expect.arrayContaining(['201', '400', '413', '415', '422']),
     );
@@ -158,10 +158,10 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
 
     it('documents 414 for every route with an id', () => {
       for (const path of [
-        '/users/{id}',
-        '/users/{id}/events',
+        '/v1/users/{id}',
+        '/v1/users/{id}/events',
         '/getEventsByUserId/{id}',
-        '/events/{id}',
+        '/v1/events/{id}',
       ]) {
         expect(operation('get', path).responses['414']).toBeDefined();
       }
@@ -190,6 +190,31 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
         await degradedApp.close();
       }
     });
+  });
+
+  it('lists the /v1 paths as the primary ones, not their unversioned aliases, beside the legacy paths', () => {
+    const paths = Object.keys(document.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v1/users',
+        '/v1/users/{id}',
+        '/v1/users/{id}/events',
+        '/v1/events',
+        '/v1/events/{id}',
+        '/getUsers',
+        '/addEvent',
+        '/health',
+      ]),
+    );
+    for (const alias of [
+      '/users',
+      '/users/{id}',
+      '/users/{id}/events',
+      '/events',
+      '/events/{id}',
+    ]) {
+      expect(paths).not.toContain(alias);
+    }
   });
 
   it('has no admin routes and no bearer scheme without ADMIN_TOKEN', () => {
@@ -292,5 +317,57 @@ describe('OpenAPI document with ADMIN_TOKEN (e2e)', () => {
       const example = withoutRequestId(exampleOf(examples[status])[0]);
       expect([status, response.statusCode, real]).toEqual([status, Number(status), example]);
     }
+  });
+});
+
+describe('OpenAPI document with AUTH_* (e2e)', () => {
+  let app: NestFastifyApplication;
+  let document: any;
+
+  beforeAll(async () => {
+    app = await createTestApp({
+      // Nothing listens there: the document does not need the keys.
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+      AUTH_ISSUER: 'https://issuer.test/',
+      AUTH_AUDIENCE: 'event-gateway',
+    });
+    document = (await app.inject({ method: 'GET', url: '/docs-json' })).json();
+  });
+  afterAll(() => app.close());
+
+  const operations = () =>
+    Object.entries(document.paths).flatMap(([path, item]: [string, any]) =>
+      Object.entries(item).map(([method, op]): [string, any] => [`${method} ${path}`, op]),
+    );
+
+  it('declares the JWT bearer scheme', () => {
+    expect(document.components.securitySchemes).toEqual({
+      jwt: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+    });
+  });
+
+  it('puts every API operation behind it, with its 401, and creates with their 403; probes and docs stay open', () => {
+    const open = ['get /health', 'get /ready', 'get /metrics', 'get /'];
+    for (const [where, op] of operations()) {
+      if (open.includes(where)) {
+        expect([where, op.security]).toEqual([where, undefined]);
+        continue;
+      }
+      expect([where, op.security]).toEqual([where, [{ jwt: [] }]]);
+      const codes = exampleOf(op.responses['401']).map((example: any) => example.code);
+      expect([where, codes]).toEqual([where, ['AUTHENTICATION_REQUIRED', 'INVALID_TOKEN']]);
+      expect(op.responses['401'].headers['WWW-Authenticate']).toBeDefined();
+    }
+    for (const where of ['post /v1/events', 'post /addEvent']) {
+      const op = operations().find(([name]) => name === where)?.[1];
+      expect(exampleOf(op.responses['403'])).toEqual([
+        expect.objectContaining({ statusCode: 403, code: 'INSUFFICIENT_SCOPE' }),
+      ]);
+    }
+    expect(operations().filter(([, op]) => op.responses['403']).length).toBe(2);
+  });
+
+  it('gives the 401 and 403 examples the bodies the gateway really sends', () => {
+    expect(checkErrorExamples(document)).toBeGreaterThanOrEqual(14);
   });
 });

@@ -4,7 +4,8 @@ import { startGateway } from './support/built-servers';
 import { startRedis } from './support/redis-server';
 
 // What only some deployments need is loaded only by them: without REDIS_URL the gateway does not
-// load BullMQ or ioredis (together ~25 MiB and ~150 ms of start-up), with it it does.
+// load BullMQ or ioredis (together ~25 MiB and ~150 ms of start-up), with it it does; without
+// AUTH_* it does not load jose.
 
 const PRELOAD = join(__dirname, 'support', 'report-loaded-packages.cjs');
 
@@ -27,6 +28,17 @@ describe('start-up footprint (e2e, real processes)', () => {
     expect(packages).not.toContain('bullmq');
     expect(packages).not.toContain('@nestjs/bullmq');
     expect(packages).not.toContain('ioredis');
+    expect(packages).not.toContain('jose');
+  }, 60_000);
+
+  it('loads jose with AUTH_* (bearer authentication needs it)', async () => {
+    const packages = await loadedPackages('footprint-auth', {
+      // Nothing listens there: the gateway starts anyway, its readiness says the JWKS is degraded.
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+      AUTH_ISSUER: 'https://issuer.test/',
+      AUTH_AUDIENCE: 'event-gateway',
+    });
+    expect(packages).toContain('jose');
   }, 60_000);
 
   it('loads both with REDIS_URL (the queue and shared state need them)', async () => {

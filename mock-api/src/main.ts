@@ -34,6 +34,8 @@ function addEventModeFromEnv(): AddEventMode | undefined {
   process.exit(1);
 }
 
+const port = numberFromEnv('MOCK_API_PORT', 3001, 0, 65535);
+const host = process.env.MOCK_API_HOST || '127.0.0.1';
 const d = DEFAULT_MOCK_API_OPTIONS;
 const addEventCycle = switchFromEnv('MOCK_ADD_EVENT_CYCLE', d.addEventCycle);
 const addEventMode = addEventModeFromEnv() ?? (addEventCycle ? 'cycle' : 'ok');
@@ -49,9 +51,9 @@ const options: MockApiOptions = {
   networkErrorRate: numberFromEnv('MOCK_NETWORK_ERROR_RATE', d.networkErrorRate, 0, 1),
   seed: numberFromEnv('MOCK_SEED', d.seed, 0, 2 ** 32 - 1),
   logger: switchFromEnv('MOCK_LOG', false),
+  // The issuer of the development identity provider's tokens: the gateway's AUTH_ISSUER.
+  issuer: process.env.MOCK_ISSUER?.trim() || `http://localhost:${port}`,
 };
-const port = numberFromEnv('MOCK_API_PORT', 3001, 0, 65535);
-const host = process.env.MOCK_API_HOST || '127.0.0.1';
 
 const app = createMockApi(options);
 app

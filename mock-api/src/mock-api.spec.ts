@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { performance } from 'node:perf_hooks';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { DEV_AUDIENCE } from './dev-identity-provider';
 import { createMockApi, type MockApiOptions } from './mock-api';
 
 type Api = FastifyInstance;
@@ -522,5 +524,51 @@ describe('mock Event API', () => {
     expect((await getUser(api, 500)).body).toBe('');
     expect((await api.inject({ method: 'GET', url: '/getEventById/500-1' })).body).toBe('');
     expect((await api.inject({ method: 'GET', url: '/getEventById/r1' })).body).toBe('');
+  });
+});
+
+describe('development identity provider', () => {
+  const issuer = 'http://localhost:3001';
+  let api: Api;
+  beforeEach(() => {
+    api = createMockApi({ issuer });
+  });
+  afterEach(() => api.close());
+
+  const jwks = async () =>
+    (await api.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<JSONWebKeySet>();
+  const token = (payload: object) => api.inject({ method: 'POST', url: '/dev/token', payload });
+
+  it('publishes one public ES256 key, and no private part', async () => {
+    const { keys } = await jwks();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(keys[0]).not.toHaveProperty('d');
+  });
+
+  it('mints a token for the subject and scopes asked for, which verifies against its JWKS', async () => {
+    const response = await token({ sub: 'ada', scope: 'events:write events:read', expiresIn: 60 });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{ access_token: string; token_type: string; expires_in: number }>();
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 60 });
+    const { payload, protectedHeader } = await jwtVerify(
+      body.access_token,
+      createLocalJWKSet(await jwks()),
+      { issuer, audience: DEV_AUDIENCE, algorithms: ['ES256'] },
+    );
+    expect(protectedHeader.typ).toBe('at+jwt');
+    expect(payload).toMatchObject({ sub: 'ada', scope: 'events:write events:read' });
+    expect(payload.exp! - payload.iat!).toBe(60);
+  });
+
+  it.each([
+    ['no sub', {}],
+    ['a sub with a space', { sub: 'a b' }],
+    ['a scope that is not a string', { sub: 'ada', scope: ['events:write'] }],
+    ['a lifetime over a day', { sub: 'ada', expiresIn: 86_401 }],
+  ])('refuses %s with 400 invalid_request', async (_name, payload) => {
+    const response = await token(payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: 'invalid_request' });
   });
 });

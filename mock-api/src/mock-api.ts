@@ -7,6 +7,7 @@ import {
   type AddEventMode,
   type MockRuntimeConfig,
 } from './mock-config';
+import { registerDevIdentityProvider } from './dev-identity-provider';
 import { createSeedData, type EventRecord, type UserRecord } from './seed-data';
 
 export { ADD_EVENT_MODES, type AddEventMode, type MockRuntimeConfig } from './mock-config';
@@ -35,6 +36,8 @@ export interface MockApiOptions {
   /** Seed of the random generator behind network errors, so runs can be repeated. */
   readonly seed: number;
   readonly logger: boolean;
+  /** `iss` of the tokens the development identity provider mints (its own base URL). */
+  readonly issuer: string;
 }
 
 export const DEFAULT_MOCK_API_OPTIONS: MockApiOptions = {
@@ -48,6 +51,7 @@ export const DEFAULT_MOCK_API_OPTIONS: MockApiOptions = {
   networkErrorRate: 0.05,
   seed: 42,
   logger: false,
+  issuer: 'http://localhost:3001',
 };
 
 /** mulberry32: a tiny seeded PRNG, good enough to decide which calls fail. */
@@ -275,6 +279,9 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
     data.users.set(id, user);
     return user;
   });
+
+  // Not part of the real API: a development identity provider (JWKS and token minting).
+  registerDevIdentityProvider(app, options.issuer);
 
   return app;
 }

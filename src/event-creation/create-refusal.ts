@@ -6,11 +6,11 @@ import { EventGateway } from '../upstream/event-gateway';
 import { prefersRespondAsync } from './creation-answer';
 import { EventCreation } from './event-creation.service';
 
-/** The routes that create an event (the resource path and its legacy alias). */
-export const CREATE_ROUTES: ReadonlySet<string> = new Set(['/events', '/addEvent']);
+/** The routes that create an event (the resource path, its unversioned alias, the legacy path). */
+export const CREATE_ROUTES: ReadonlySet<string> = new Set(['/v1/events', '/events', '/addEvent']);
 
-/** The one create route that honours `Prefer: respond-async`. */
-const ASYNC_CREATE_ROUTE = '/events';
+/** The create routes that honour `Prefer: respond-async` (not the legacy path). */
+const ASYNC_CREATE_ROUTES: ReadonlySet<string> = new Set(['/v1/events', '/events']);
 
 /**
  * While the write breaker refuses writes, a create is answered 503 as soon as it arrives (the
@@ -32,10 +32,10 @@ export class CreateRefusal {
     if (request.method !== 'POST' || !CREATE_ROUTES.has(route)) return undefined;
     // A create that may not need a write now is left to the create path: a repeated
     // Idempotency-Key may replay a stored outcome, and an async create is only queued (on
-    // POST /events: the legacy alias never answers asynchronously).
+    // POST /v1/events or /events: the legacy alias never answers asynchronously).
     if (
       request.headers[IDEMPOTENCY_KEY_HEADER] !== undefined ||
-      (route === ASYNC_CREATE_ROUTE &&
+      (ASYNC_CREATE_ROUTES.has(route) &&
         this.creation.canRespondAsync &&
         prefersRespondAsync(request.headers.prefer))
     ) {

@@ -14,10 +14,12 @@ export function prefersRespondAsync(prefer: string | string[] | undefined): bool
 /**
  * Turns a creation into the route's answer: `resource` routes say 201 with `Location` (202 for an
  * accepted create), the legacy route keeps the original system's 200. A replay says so.
+ * `Location` is under `prefix`: the version of the path the create came on (`/v1`, or none).
  */
 export function answerCreation(
   { outcome, replayed }: Creation,
   convention: 'resource' | 'legacy',
+  prefix = '',
 ): Answer<unknown> {
   const replay: Record<string, string> = replayed ? { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } : {};
   switch (outcome.kind) {
@@ -25,7 +27,7 @@ export function answerCreation(
       if (convention === 'legacy') return new Answer(outcome.event, replay, 200);
       return new Answer(
         outcome.event,
-        { ...replay, location: `/events/${encodeURIComponent(String(outcome.event.id))}` },
+        { ...replay, location: `${prefix}/events/${encodeURIComponent(String(outcome.event.id))}` },
         201,
       );
     case 'accepted':
@@ -33,7 +35,7 @@ export function answerCreation(
         outcome.request,
         {
           ...replay,
-          location: `/event-requests/${encodeURIComponent(String(outcome.request.id))}`,
+          location: `${prefix}/event-requests/${encodeURIComponent(String(outcome.request.id))}`,
           'preference-applied': 'respond-async',
         },
         202,

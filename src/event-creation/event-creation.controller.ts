@@ -1,6 +1,8 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { Answer } from '../shared/answer';
+import { CURRENT_API_PREFIX, RESOURCE_API_VERSIONS } from '../shared/api-version';
 import { ApiRateLimitedResponse } from '../shared/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
 import { CreateEventDto } from '../events/dto/create-event.dto';
@@ -13,7 +15,7 @@ import { EventCreation } from './event-creation.service';
 @ApiTags('Events')
 @ApiUpstreamErrorResponses()
 @ApiRateLimitedResponse()
-@Controller('events')
+@Controller({ path: 'events', version: RESOURCE_API_VERSIONS })
 export class EventCreationController {
   constructor(private readonly creation: EventCreation) {}
 
@@ -43,12 +45,15 @@ export class EventCreationController {
     @Body() body: CreateEventDto,
     @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
+    @Req() request: FastifyRequest,
   ): Promise<Answer<unknown>> {
     const creation = await this.creation.create({
       input: body,
       idempotencyKey: parseIdempotencyKey(idempotencyKey),
       respondAsync: prefersRespondAsync(prefer),
     });
-    return answerCreation(creation, 'resource');
+    // Location names the new resource under the version the create came on.
+    const versioned = request.routeOptions.url?.startsWith(`${CURRENT_API_PREFIX}/`) === true;
+    return answerCreation(creation, 'resource', versioned ? CURRENT_API_PREFIX : '');
   }
 }

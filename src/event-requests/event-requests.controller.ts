@@ -1,5 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RESOURCE_API_VERSIONS } from '../shared/api-version';
 import { ApiError } from '../shared/errors/api-error';
 import {
   ApiErrorResponse,
@@ -12,7 +13,7 @@ import type { EventRequestView } from '../event-creation/accepted-creates';
 
 @ApiTags('Events')
 @ApiRateLimitedResponse()
-@Controller('event-requests')
+@Controller({ path: 'event-requests', version: RESOURCE_API_VERSIONS })
 export class EventRequestsController {
   constructor(private readonly deliveries: EventDeliveries) {}
 

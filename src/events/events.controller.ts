@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer } from '../shared/answer';
+import { RESOURCE_API_VERSIONS } from '../shared/api-version';
 import { IdParams } from '../shared/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
@@ -17,7 +18,7 @@ import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 @ApiTags('Events')
 @ApiUpstreamErrorResponses()
 @ApiRateLimitedResponse()
-@Controller('events')
+@Controller({ path: 'events', version: RESOURCE_API_VERSIONS })
 export class EventsController {
   constructor(
     private readonly events: EventsService,

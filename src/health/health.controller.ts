@@ -11,6 +11,7 @@ import { getHeapStatistics } from 'node:v8';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
 import { ApiLivenessResponses, ApiReadinessResponses } from './health.openapi';
 import { EventRequestsHealthIndicator } from './event-requests.health';
+import { JwksHealthIndicator } from './jwks.health';
 import { RedisHealthIndicator } from './redis.health';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
@@ -27,6 +28,7 @@ export class HealthController {
     private readonly lifecycle: ShutdownHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly deliveries: EventRequestsHealthIndicator,
+    private readonly jwks: JwksHealthIndicator,
   ) {}
 
   @Get('health')
@@ -45,7 +47,7 @@ export class HealthController {
   @ApiOperation({
     summary: 'Readiness probe',
     description:
-      'Lists every circuit breaker (and Redis, when REDIS_URL is set). An OPEN, FORCED_OPEN or HALF_OPEN breaker, or Redis away, makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN or FORCED_OPEN breaker makes it fail (503). A DISABLED breaker refuses nothing. Fails at once while shutting down.',
+      'Lists every circuit breaker (and Redis, when REDIS_URL is set). With authentication on, the JWKS too. An OPEN, FORCED_OPEN or HALF_OPEN breaker, Redis away, or the JWKS unreachable makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN or FORCED_OPEN breaker makes it fail (503). A DISABLED breaker refuses nothing. Fails at once while shutting down.',
   })
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiReadinessResponses()
@@ -55,6 +57,7 @@ export class HealthController {
       () => this.breakers.check('circuitBreakers'),
       ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
       ...(this.deliveries.configured ? [() => this.deliveries.check('eventDeliveries')] : []),
+      ...(this.jwks.configured ? [() => this.jwks.check('jwks')] : []),
     ]);
   }
 

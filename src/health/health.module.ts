@@ -5,14 +5,18 @@ import { EventGatewayModule } from '../upstream/event-gateway.module';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
 import { HealthController } from './health.controller';
 import { EventRequestsHealthIndicator } from './event-requests.health';
+import { JwksHealthIndicator } from './jwks.health';
 import { RedisHealthIndicator } from './redis.health';
 import { ShutdownState } from './shutdown-state';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
 @Module({})
 export class HealthModule {
-  /** @param queue the queue of accepted creates (with REDIS_URL), listed in readiness. */
-  static register(queue?: Type): DynamicModule {
+  /**
+   * @param queue the queue of accepted creates (with REDIS_URL), listed in readiness.
+   * @param auth the bearer authentication (with AUTH_*): its JWKS is listed in readiness.
+   */
+  static register(queue?: Type, auth?: Type): DynamicModule {
     return {
       module: HealthModule,
       imports: [
@@ -20,6 +24,7 @@ export class HealthModule {
         EventGatewayModule,
         RedisModule,
         ...(queue ? [queue] : []),
+        ...(auth ? [auth] : []),
       ],
       controllers: [HealthController],
       providers: [
@@ -28,6 +33,7 @@ export class HealthModule {
         ShutdownHealthIndicator,
         RedisHealthIndicator,
         EventRequestsHealthIndicator,
+        JwksHealthIndicator,
       ],
     };
   }

@@ -2,10 +2,25 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '../auth/principal';
 import type { GatewayConfig } from '../shared/config/gateway-config';
 import { ApiError } from '../shared/errors/api-error';
 import { toErrorResponse, type ErrorResponse } from '../shared/errors/error-response';
 import { PROBE_ROUTES } from '../shared/probe-routes';
+
+/**
+ * Whose budget a request spends: the verified subject of its bearer token when authentication is
+ * on (every caller behind one proxy gets its own budget, and one caller one budget from any
+ * address), else the client's address (a trusted proxy's X-Forwarded-For supplies it). Encoded,
+ * either is never more than a name in the storage's key space; `sub:` cannot begin an encoded
+ * address (an IPv6 address's colons are encoded).
+ */
+function clientOf(request: FastifyRequest): string {
+  const principal = principalOf(request);
+  return principal
+    ? `sub:${encodeURIComponent(principal.subject)}`
+    : encodeURIComponent(request.ip);
+}
 
 /** Injection token of the counters' storage (memory, or Redis with a memory fallback). */
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
@@ -14,7 +29,7 @@ export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 const LIMIT_NAME = 'default';
 
 /**
- * One budget per client across the whole API: every request counts, whatever its route or
+ * One budget per client (`clientOf`) across the whole API: every request counts, whatever its route or
  * answer (a scan of unknown paths, a 405, a 415, malformed JSON and /docs included); probes and
  * /metrics do not. The request pipeline asks in onRequest, before anything else can answer. The
  * contract is @nestjs/throttler's: `X-RateLimit-Limit`, `-Remaining` and `-Reset` on every counted
@@ -38,9 +53,7 @@ export class ClientRateLimit {
   async check(request: FastifyRequest, reply: FastifyReply): Promise<ErrorResponse | undefined> {
     const route = request.routeOptions.url;
     if (route !== undefined && PROBE_ROUTES.has(route)) return undefined;
-    // The client's address (a trusted proxy's X-Forwarded-For supplies it): encoded, it can never
-    // be more than a name in the storage's key space.
-    const key = `${LIMIT_NAME}:${encodeURIComponent(request.ip)}`;
+    const key = `${LIMIT_NAME}:${clientOf(request)}`;
     const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storage.increment(
       key,
       this.ttlMs,

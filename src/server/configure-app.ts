@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { ValidationPipe, VersioningType } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AnswerInterceptor } from '../shared/answer';
 import { AllExceptionsFilter } from '../shared/errors/all-exceptions.filter';
@@ -10,10 +10,12 @@ import { enableCors } from './security';
 
 /**
  * Everything main.ts and the e2e tests both do to the app before it listens: the request pipeline,
- * CORS, validation, answers, the one error filter, and the OpenAPI document.
+ * URI versioning, CORS, validation, answers, the one error filter, and the OpenAPI document.
  */
 export function configureApp(app: NestFastifyApplication, config: GatewayConfig): void {
   registerRequestPipeline(app, config);
+  // /v1/… (see shared/api-version.ts); unversioned controllers keep their paths.
+  app.enableVersioning({ type: VersioningType.URI });
   enableCors(app, config.security);
   app.useGlobalPipes(
     new ValidationPipe({
@@ -28,5 +30,5 @@ export function configureApp(app: NestFastifyApplication, config: GatewayConfig)
   );
   app.useGlobalInterceptors(new AnswerInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter({ bodyLimitBytes: config.security.bodyLimitBytes }));
-  setupOpenApi(app, { adminRoutes: config.admin.token !== undefined });
+  setupOpenApi(app, { adminRoutes: config.admin.token !== undefined, auth: config.auth });
 }

@@ -5,6 +5,7 @@ import type {
   HookHandlerDoneFunction,
   onRequestHookHandler,
 } from 'fastify';
+import { AUTHENTICATOR, isPublicRoute, type Authenticator } from '../auth/principal';
 import { CREATE_ROUTES, CreateRefusal } from '../event-creation/create-refusal';
 import { deprecationHeaders, LEGACY_SUCCESSORS } from '../legacy/deprecation-headers';
 import { RequestLog } from '../logging/request-log';
@@ -44,6 +45,9 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   const createRefusal = app.get(CreateRefusal, { strict: false });
   const requestLog = app.get(RequestLog, { strict: false });
   const httpMetrics = app.get(HttpMetrics, { strict: false });
+  const authenticator = config.auth
+    ? app.get<symbol, Authenticator>(AUTHENTICATOR, { strict: false })
+    : undefined;
   const answer = (reply: FastifyReply, { status, headers: extra, body }: ErrorResponse) =>
     void reply.code(status).headers(extra).send(body);
 
@@ -59,8 +63,10 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   });
 
   // 3. The client's rate limit: every request counts (unknown paths, refusals, /docs), probes and
-  //    /metrics apart, before anything else can answer.
+  //    /metrics apart, before anything else can answer. A route that needs a bearer token counts
+  //    in its step 6 instead, once the token says whose budget it is.
   fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config?.authenticated === true) return done();
     rateLimit.check(request, reply).then((limited) => {
       if (limited) return answer(reply, limited);
       // 4. A path no route matched but that exists under other methods: 405 with Allow.
@@ -70,7 +76,7 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
     }, done);
   });
 
-  // 5–7. Per route, after the hooks above.
+  // 5–8. Per route, after the hooks above.
   const legacyHeaders = deprecationHeaders(config.legacy.sunsetAt);
   fastify.addHook('onRoute', (route) => {
     const hooks: onRequestHookHandler[] = [];
@@ -81,13 +87,32 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
         done();
       });
     }
-    // 6. A body that is not JSON: 415 before any byte of it is read (every method but GET).
+    // 6. With AUTH_*: the bearer token, before any other check can tell an anonymous client
+    //    anything (415, the breaker's state) and before the body is read; creates need the write
+    //    scope. Then the rate limit counts the request against the token's subject (or, refused,
+    //    against the client's address): a flood of bad tokens costs budget too.
+    if (authenticator && !isPublicRoute(route.method.toString(), route.url)) {
+      const scope =
+        route.method === 'POST' && CREATE_ROUTES.has(route.url)
+          ? config.auth?.writeScope
+          : undefined;
+      route.config = { ...route.config, authenticated: true };
+      hooks.push((request, reply, done) => {
+        void authenticator.authenticate(request, scope).then(async (refused) => {
+          const limited = await rateLimit.check(request, reply);
+          if (limited) return answer(reply, limited);
+          if (refused) return answer(reply, refused);
+          done();
+        }, done);
+      });
+    }
+    // 7. A body that is not JSON: 415 before any byte of it is read (every method but GET).
     if (route.method !== 'GET') {
       hooks.push((request, _reply, done: HookHandlerDoneFunction) =>
         done(unsupportedContentType(request)),
       );
     }
-    // 7. A create while the write breaker is open: 503 before its body is read.
+    // 8. A create while the write breaker is open: 503 before its body is read.
     if (route.method === 'POST' && CREATE_ROUTES.has(route.url)) {
       hooks.push((request, reply, done) => {
         const refused = createRefusal.check(request);
@@ -98,10 +123,10 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
     if (hooks.length > 0) route.onRequest = [...toArray(route.onRequest), ...hooks];
   });
 
-  // 8. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
+  // 9. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
   parseJsonBodies(fastify);
 
-  // 9. Once the answer is sent: the span ends, one log line, the HTTP histogram.
+  // 10. Once the answer is sent: the span ends, one log line, the HTTP histogram.
   const observe = requestLog.enabled
     ? (request: FastifyRequest, reply: FastifyReply) => {
         requestLog.write(request, reply);
@@ -116,13 +141,13 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   // Answers Fastify gives before any hook runs (a malformed URL) are logged and counted too.
   onUnroutedAnswer(fastify, observe);
 
-  // 10. While the gateway drains (from SIGTERM on), every answer says `Connection: close`, so
+  // 11. While the gateway drains (from SIGTERM on), every answer says `Connection: close`, so
   //     keep-alive clients move to another replica and the process exits once its last answer is
   //     out (server/drain.ts).
   const shutdown = app.get(ShutdownState, { strict: false });
   closeConnectionsWhileDraining(fastify, () => shutdown.isShuttingDown);
 
-  // 11. A client that goes away before its answer: the span ends as an error.
+  // 12. A client that goes away before its answer: the span ends as an error.
   fastify.addHook('onRequestAbort', (request, done) => {
     spans.abort(request);
     done();
@@ -131,3 +156,10 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
 
 const toArray = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on routes that need a bearer token (with AUTH_*): they count their rate limit after it. */
+    authenticated?: boolean;
+  }
+}

@@ -42,6 +42,7 @@ const EXPOSED_HEADERS: readonly string[] = [
   'x-ratelimit-limit',
   'x-ratelimit-remaining',
   'x-ratelimit-reset',
+  'www-authenticate',
 ];
 
 /**

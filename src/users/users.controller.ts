@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer } from '../shared/answer';
+import { RESOURCE_API_VERSIONS } from '../shared/api-version';
 import { IdParams } from '../shared/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
@@ -18,7 +19,7 @@ import { UsersService } from './users.service';
 @ApiTags('Users')
 @ApiUpstreamErrorResponses()
 @ApiRateLimitedResponse()
-@Controller('users')
+@Controller({ path: 'users', version: RESOURCE_API_VERSIONS })
 export class UsersController {
   constructor(
     private readonly users: UsersService,

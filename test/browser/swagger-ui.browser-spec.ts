@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import nock from 'nock';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../../src/testing/nock-upstream';
+import { JwksServer, makeKey, mint } from '../support/jwks-server';
 import { createTestApp } from '../support/test-app';
 
 // Swagger UI in a real browser (Debian's chromium), under the app's real security headers: the
@@ -120,12 +121,12 @@ describe('Swagger UI in Chromium', () => {
         });
         const paths = await page.locator('.opblock-summary-path').allTextContents();
         expect(paths).toEqual(
-          expect.arrayContaining(['/users', '/users/{id}/events', '/events', '/health']),
+          expect.arrayContaining(['/v1/users', '/v1/users/{id}/events', '/v1/events', '/health']),
         );
 
-        // POST /events, found by method and path (the operation id names the controller class).
+        // POST /v1/events, found by method and path (the operation id names the controller class).
         const createEvent = page.locator(
-          '.opblock-post:has(.opblock-summary-path[data-path="/events"])',
+          '.opblock-post:has(.opblock-summary-path[data-path="/v1/events"])',
         );
         await createEvent.locator('.opblock-summary').click();
         await createEvent.getByRole('button', { name: 'Try it out' }).click();
@@ -160,7 +161,7 @@ describe('Swagger UI in Chromium', () => {
         // was opened at, over plain http: nothing was rewritten to https.
         expect(problems.requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
         expect(problems.requested).toEqual(
-          expect.arrayContaining([`${origin}/docs/swagger-ui-bundle.js`, `${origin}/events`]),
+          expect.arrayContaining([`${origin}/docs/swagger-ui-bundle.js`, `${origin}/v1/events`]),
         );
       } finally {
         await page.close();
@@ -198,6 +199,50 @@ describe('Swagger UI in Chromium', () => {
       await page.close();
     } finally {
       await admin.close();
+    }
+  }, 60_000);
+
+  it('with AUTH_*, authorizes with a JWT and creates an event with "Try it out"', async () => {
+    const key = await makeKey('browser-key');
+    const jwks = await JwksServer.start([key]);
+    const authed = await createTestApp(jwks.env);
+    try {
+      nock(UPSTREAM)
+        .get('/getUserById/1')
+        .reply(200, upstreamUser(1))
+        .post('/addEvent')
+        .reply(200, { success: true });
+      await authed.listen(0, '127.0.0.1');
+      const origin = await authed.getUrl();
+      const { page, problems } = await open(browser, `${origin}/docs`);
+      const createEvent = page.locator(
+        '.opblock-post:has(.opblock-summary-path[data-path="/v1/events"])',
+      );
+      await createEvent.waitFor({ timeout: 15_000 });
+      // Protected operations show a lock; the UI asks for the token of the JWT bearer scheme.
+      await expect(createEvent.locator('.authorization__btn').count()).resolves.toBe(1);
+
+      await page.locator('.scheme-container .authorize').click();
+      const dialog = page.locator('.modal-ux');
+      expect(await dialog.textContent()).toContain('jwt');
+      await dialog.locator('input').fill(await mint(key, { scope: 'events:write' }));
+      await dialog.locator('.auth-btn-wrapper .authorize').click();
+      await dialog.locator('.auth-btn-wrapper .btn-done').click();
+
+      await createEvent.locator('.opblock-summary').click();
+      await createEvent.getByRole('button', { name: 'Try it out' }).click();
+      await createEvent.getByRole('button', { name: 'Execute' }).click();
+      const status = createEvent
+        .locator('.live-responses-table tbody .response-col_status')
+        .first();
+      await status.waitFor({ timeout: 15_000 });
+      expect((await status.textContent())?.trim()).toBe('201');
+      expect(problems.violations).toEqual([]);
+      expect(problems.failedRequests).toEqual([]);
+      await page.close();
+    } finally {
+      await authed.close();
+      await jwks.close();
     }
   }, 60_000);
 });

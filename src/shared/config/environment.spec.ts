@@ -47,6 +47,14 @@ describe('validateEnvironment', () => {
       LEGACY_SUNSET_AT: '',
       ADMIN_TOKEN: '',
       METRICS_TOKEN: '',
+      AUTH_JWKS_URL: '',
+      AUTH_ISSUER: '',
+      AUTH_AUDIENCE: '',
+      AUTH_WRITE_SCOPE: 'events:write',
+      AUTH_CLOCK_TOLERANCE_S: 30,
+      AUTH_JWKS_TIMEOUT_MS: 3000,
+      AUTH_JWKS_COOLDOWN_MS: 30000,
+      AUTH_JWKS_MAX_AGE_MS: 600000,
     });
   });
 
@@ -167,6 +175,49 @@ describe('ADMIN_TOKEN', () => {
       expect(message).not.toContain(value.slice(0, 16));
     },
   );
+});
+
+describe('AUTH_*', () => {
+  const all = {
+    AUTH_JWKS_URL: 'https://idp.test/.well-known/jwks.json',
+    AUTH_ISSUER: 'https://idp.test/',
+    AUTH_AUDIENCE: 'event-gateway',
+  };
+
+  it('is off without any of the three', () => {
+    expect(loadConfig({}).auth).toBeUndefined();
+  });
+
+  it('is on with all three, with the defaults of the rest', () => {
+    expect(loadConfig(all).auth).toEqual({
+      jwksUrl: all.AUTH_JWKS_URL,
+      issuer: all.AUTH_ISSUER,
+      audience: all.AUTH_AUDIENCE,
+      writeScope: 'events:write',
+      clockToleranceS: 30,
+      jwksTimeoutMs: 3000,
+      jwksCooldownMs: 30000,
+      jwksMaxAgeMs: 600000,
+    });
+  });
+
+  it.each(Object.keys(all))('stops at start-up when %s is missing from the set', (missing) => {
+    const partial = Object.fromEntries(Object.entries(all).filter(([name]) => name !== missing));
+    expect(() => validateEnvironment(partial)).toThrow(
+      new RegExp(
+        `needs AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE together .*missing: ${missing}`,
+      ),
+    );
+  });
+
+  it('refuses a JWKS URL that is not http(s), and a write scope with a space', () => {
+    expect(() => validateEnvironment({ ...all, AUTH_JWKS_URL: 'file:///etc/jwks' })).toThrow(
+      /AUTH_JWKS_URL/,
+    );
+    expect(() => validateEnvironment({ ...all, AUTH_WRITE_SCOPE: 'events write' })).toThrow(
+      /AUTH_WRITE_SCOPE must be one scope token/,
+    );
+  });
 });
 
 describe('loadConfig', () => {

@@ -286,6 +286,57 @@ export class EnvironmentVariables {
       'METRICS_TOKEN may hold only letters, digits and - . _ ~ + / (then = padding), as a bearer token',
   })
   readonly METRICS_TOKEN: string = '';
+
+  /**
+   * Bearer authentication of the API (JWT access tokens checked against a JWKS): on when these
+   * three are set, off when none is; a partial set stops the start-up.
+   */
+  @ValidateIf((env: EnvironmentVariables) => env.AUTH_JWKS_URL !== '')
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  readonly AUTH_JWKS_URL: string = '';
+
+  @IsString()
+  @MaxLength(2048)
+  readonly AUTH_ISSUER: string = '';
+
+  @IsString()
+  @MaxLength(2048)
+  readonly AUTH_AUDIENCE: string = '';
+
+  /** The scope creates need (`scope` claim, space-separated). */
+  @IsString()
+  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, {
+    message: 'AUTH_WRITE_SCOPE must be one scope token (printable ASCII, no space, " or \\)',
+  })
+  readonly AUTH_WRITE_SCOPE: string = 'events:write';
+
+  /** Leeway for `exp` and `nbf`, in seconds: clocks of the issuer and the gateway differ a little. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  readonly AUTH_CLOCK_TOLERANCE_S: number = 30;
+
+  /** Deadline of one JWKS fetch. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  readonly AUTH_JWKS_TIMEOUT_MS: number = 3000;
+
+  /** At most one JWKS fetch per this interval, however many unknown `kid`s arrive. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  readonly AUTH_JWKS_COOLDOWN_MS: number = 30_000;
+
+  /** Keys older than this are fetched again (in the background; the old ones serve meanwhile). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10_000)
+  @Max(86_400_000)
+  readonly AUTH_JWKS_MAX_AGE_MS: number = 600_000;
 }
 
 /** Variables whose values are secrets: a configuration error names them but never shows them. */
@@ -421,6 +472,13 @@ export function validateEnvironment(
   if (env.LEGACY_SUNSET_AT !== '' && Number.isNaN(Date.parse(env.LEGACY_SUNSET_AT))) {
     throw new InvalidEnvironmentError(
       `Invalid configuration: LEGACY_SUNSET_AT=${JSON.stringify(env.LEGACY_SUNSET_AT)} is not a date`,
+    );
+  }
+  const auth = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const;
+  const set = auth.filter((name) => env[name] !== '');
+  if (set.length > 0 && set.length < auth.length) {
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: authentication needs AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE together (set: ${set.join(', ')}; missing: ${auth.filter((name) => env[name] === '').join(', ')})`,
     );
   }
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {

@@ -110,6 +110,22 @@ export interface GatewayConfig {
     /** The bearer token of GET /metrics; unset: it is open. */
     readonly token?: string;
   };
+  /** Bearer authentication of the API (JWT against a JWKS); unset: the API is open. */
+  readonly auth?: AuthConfig;
+}
+
+export interface AuthConfig {
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  /** The scope a create needs. */
+  readonly writeScope: string;
+  readonly clockToleranceS: number;
+  readonly jwksTimeoutMs: number;
+  /** The shortest interval between two JWKS fetches. */
+  readonly jwksCooldownMs: number;
+  /** Keys older than this are fetched again. */
+  readonly jwksMaxAgeMs: number;
 }
 
 /** A number trusts that many proxy hops in front of the gateway. */
@@ -198,6 +214,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     },
     admin: e.ADMIN_TOKEN === '' ? {} : { token: e.ADMIN_TOKEN },
     metrics: e.METRICS_TOKEN === '' ? {} : { token: e.METRICS_TOKEN },
+    ...(e.AUTH_JWKS_URL === ''
+      ? {}
+      : {
+          auth: {
+            jwksUrl: e.AUTH_JWKS_URL,
+            issuer: e.AUTH_ISSUER,
+            audience: e.AUTH_AUDIENCE,
+            writeScope: e.AUTH_WRITE_SCOPE,
+            clockToleranceS: e.AUTH_CLOCK_TOLERANCE_S,
+            jwksTimeoutMs: e.AUTH_JWKS_TIMEOUT_MS,
+            jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
+            jwksMaxAgeMs: e.AUTH_JWKS_MAX_AGE_MS,
+          },
+        }),
   };
 }
 

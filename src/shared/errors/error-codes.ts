@@ -34,6 +34,14 @@ export const ERROR_CODES = {
   CIRCUIT_OPEN: 'A circuit breaker refused the call without contacting the Event API',
   UNAUTHORIZED: 'The admin routes need a valid token (Authorization: Bearer <ADMIN_TOKEN>)',
   BREAKER_NOT_FOUND: 'No circuit breaker with this name',
+  AUTHENTICATION_REQUIRED:
+    'The API needs a bearer token (Authorization: Bearer <JWT access token>)',
+  INVALID_TOKEN:
+    'The bearer token is malformed, forged, expired, not yet valid, or for another issuer or audience',
+  INSUFFICIENT_SCOPE:
+    'The bearer token lacks the scope this operation needs (see WWW-Authenticate)',
+  AUTH_KEYS_UNAVAILABLE:
+    "The identity provider's keys (JWKS) cannot be fetched, and none known matches the token",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
