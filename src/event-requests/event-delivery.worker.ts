@@ -104,9 +104,14 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       await worker.close(true);
       return;
     }
-    // Jobs in hand get a few seconds to finish; past that the worker is left to close by itself
-    // (a job it still holds is taken over by another worker once its lock expires).
-    await Promise.race([worker.close(), sleep(GRACEFUL_CLOSE_MS, undefined, { ref: false })]);
+    // Jobs in hand get a few seconds to finish; past that the worker is closed by force (a job it
+    // still holds is taken over by another worker once its lock expires). Never left running: its
+    // lock and stalled-job timers and its reconnecting connections would keep the process alive.
+    const closed = await Promise.race([
+      worker.close().then(() => true),
+      sleep(GRACEFUL_CLOSE_MS, false, { ref: false }),
+    ]);
+    if (!closed) await worker.close(true);
   }
 
   private async deliver(
