@@ -67,13 +67,16 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   //    in its step 6 instead, once the token says whose budget it is.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config?.authenticated === true) return done();
-    rateLimit.check(request, reply).then((limited) => {
-      if (limited) return answer(reply, limited);
-      // 4. A path no route matched but that exists under other methods: 405 with Allow.
-      const wrong = request.routeOptions.url === undefined ? wrongMethod(request) : undefined;
-      if (wrong) return answer(reply, wrong);
-      done();
-    }, done);
+    rateLimit
+      .check(request, reply)
+      .then((limited) => {
+        if (limited) return answer(reply, limited);
+        // 4. A path no route matched but that exists under other methods: 405 with Allow.
+        const wrong = request.routeOptions.url === undefined ? wrongMethod(request) : undefined;
+        if (wrong) return answer(reply, wrong);
+        done();
+      })
+      .catch(done);
   });
 
   // 5–8. Per route, after the hooks above.
@@ -98,12 +101,15 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
           : undefined;
       route.config = { ...route.config, authenticated: true };
       hooks.push((request, reply, done) => {
-        void authenticator.authenticate(request, scope).then(async (refused) => {
-          const limited = await rateLimit.check(request, reply);
-          if (limited) return answer(reply, limited);
-          if (refused) return answer(reply, refused);
-          done();
-        }, done);
+        authenticator
+          .authenticate(request, scope)
+          .then(async (refused) => {
+            const limited = await rateLimit.check(request, reply);
+            if (limited) return answer(reply, limited);
+            if (refused) return answer(reply, refused);
+            done();
+          })
+          .catch(done);
       });
     }
     // 7. A body that is not JSON: 415 before any byte of it is read (every method but GET).
