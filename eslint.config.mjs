@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // The circuit breaker core stays plain TypeScript: no framework, HTTP client or server, and
-    // nothing from the rest of the gateway but the shared primitives (adapters live with the code
+    // nothing from the rest of the gateway but the common primitives (adapters live with the code
     // that owns the calls; specs may use the test helpers).
     files: ['src/circuit-breaker/**/*.ts'],
     rules: {
@@ -42,13 +42,13 @@ export default tseslint.config(
               message: 'The circuit breaker core must not depend on a framework or HTTP library.',
             },
             {
-              group: ['../*', '!../shared', '!../testing'],
+              group: ['../*', '!../common', '!../testing'],
               message: 'The circuit breaker core must not import the rest of the gateway.',
             },
             {
-              // ../shared (its index) is the framework-free primitives; the rest of shared/ is not.
-              group: ['../shared/*'],
-              message: 'The circuit breaker core imports only the shared primitives (../shared).',
+              // ../common (its index) is the framework-free primitives; the rest of common/ is not.
+              group: ['../common/*'],
+              message: 'The circuit breaker core imports only the common primitives (../common).',
             },
           ],
         },

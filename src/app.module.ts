@@ -1,6 +1,6 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
-import type { GatewayConfig } from './shared/config/gateway-config';
+import type { GatewayConfig } from './common/config/gateway-config';
 import { EventCreationModule } from './event-creation/event-creation.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -10,7 +10,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
 import { IndexController } from './server/index.controller';
-import { gatewayConfigModule } from './shared/config/gateway-config.module';
+import { gatewayConfigModule } from './common/config/gateway-config.module';
 
 @Module({})
 export class AppModule {

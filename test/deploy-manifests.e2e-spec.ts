@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { EnvironmentVariables, validateEnvironment } from '../src/shared/config/environment';
+import { EnvironmentVariables, validateEnvironment } from '../src/common/config/environment';
 import { createTestApp } from './support/test-app';
 
 // The manifests are checked against the real app: every probe path must be a route that answers,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { validateEnvironment } from '../src/shared/config/environment';
+import { validateEnvironment } from '../src/common/config/environment';
 
 // docker-compose.yml cannot be run here (no Docker engine): its structure is checked instead.
 

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { STATUS_CODES } from 'node:http';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
-import { ERROR_CODES } from '../src/shared/errors/error-codes';
+import { ERROR_CODES } from '../src/common/errors/error-codes';
 import { WRITE_BREAKER } from '../src/upstream/upstream-breakers';
 import { HEALTH_EXAMPLES } from '../src/health/health.openapi';
 import { failCalls } from './support/breakers';

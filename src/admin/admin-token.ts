@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiError } from '../shared/errors/api-error';
+import { ApiError } from '../common/errors/api-error';
 
 /** The realm named in `WWW-Authenticate`. */
 export const ADMIN_REALM = 'event-gateway-admin';

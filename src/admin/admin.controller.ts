@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Ip, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { NoRequestBody } from '../shared/no-request-body';
-import { ApiRateLimitedResponse } from '../shared/openapi/api-error-responses.decorator';
+import { NoRequestBody } from '../common/no-request-body';
+import { ApiRateLimitedResponse } from '../common/openapi/api-error-responses.decorator';
 import {
   ADMIN_EXAMPLES,
   ApiAdminUnauthorizedResponse,

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty } from '@nestjs/swagger';
 import { CircuitState } from '../circuit-breaker';
-import { ApiError } from '../shared/errors/api-error';
-import { ApiErrorResponse } from '../shared/openapi/api-error-responses.decorator';
+import { ApiError } from '../common/errors/api-error';
+import { ApiErrorResponse } from '../common/openapi/api-error-responses.decorator';
 import { READ_BREAKER, WRITE_BREAKER } from '../upstream/upstream-breakers';
 import { unauthorized } from './admin-token';
 import {

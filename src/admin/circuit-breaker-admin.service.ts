@@ -1,4 +1,4 @@
-import { toSeconds } from '../shared';
+import { toSeconds } from '../common';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   CircuitBreakerRegistry,
@@ -6,7 +6,7 @@ import {
   type CircuitBreakerSnapshot,
   type CircuitState,
 } from '../circuit-breaker';
-import { ApiError } from '../shared/errors/api-error';
+import { ApiError } from '../common/errors/api-error';
 
 /** What operators see of a breaker. */
 export interface CircuitBreakerStatus {

@@ -1,8 +1,8 @@
 import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { type Clock, CLOCK } from '../shared';
-import { ClockModule } from '../shared/clock.module';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { type Clock, CLOCK } from '../common';
+import { ClockModule } from '../common/clock.module';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { JwksKeys } from './jwks-keys';
 import { JwtAuthenticator } from './jwt-authenticator';
 import { AUTHENTICATOR, JWKS_STATE } from './principal';

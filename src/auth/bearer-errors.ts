@@ -1,5 +1,5 @@
-import { ApiError } from '../shared/errors/api-error';
-import { toSeconds } from '../shared';
+import { ApiError } from '../common/errors/api-error';
+import { toSeconds } from '../common';
 
 /** The realm named in every `WWW-Authenticate` challenge of the API. */
 export const API_REALM = 'event-gateway';

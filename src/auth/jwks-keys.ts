@@ -6,7 +6,7 @@ import {
   type JSONWebKeySet,
   type JWSHeaderParameters,
 } from 'jose';
-import type { Clock } from '../shared';
+import type { Clock } from '../common';
 
 /** What a key look-up may throw besides jose's own errors: no key, and the JWKS unreachable. */
 export class KeysUnavailableError extends Error {

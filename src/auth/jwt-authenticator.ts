@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { errors, jwtVerify, type JWSAlgorithm } from 'jose';
 import { bearerToken } from '../admin/admin-token';
-import type { AuthConfig } from '../shared/config/gateway-config';
-import { toErrorResponse, type ErrorResponse } from '../shared/errors/error-response';
+import type { AuthConfig } from '../common/config/gateway-config';
+import { toErrorResponse, type ErrorResponse } from '../common/errors/error-response';
 import { serverSpanOf } from '../tracing/server-spans';
 import {
   authenticationRequired,

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { ErrorResponse } from '../shared/errors/error-response';
-import { PROBE_ROUTES } from '../shared/probe-routes';
+import type { ErrorResponse } from '../common/errors/error-response';
+import { PROBE_ROUTES } from '../common/probe-routes';
 
 /**
  * Who made a request, as a verified bearer token says: its subject (`sub`) and scopes (`scope`).

@@ -1,5 +1,5 @@
 import type { CircuitBreaker, CircuitBreakerSnapshot, CircuitStateChange } from './circuit-breaker';
-import { Emitter, type Disposable } from '../shared';
+import { Emitter, type Disposable } from '../common';
 
 /**
  * Every breaker of the process, by name: what health, metrics, logs and operators read. Listeners

@@ -5,7 +5,7 @@ import {
   type BackoffOptions,
   type Clock,
   type Disposable,
-} from '../shared';
+} from '../common';
 import { CircuitState, type RejectingState } from './circuit-state';
 import type { CallOutcome, TripPolicy } from './trip-policies';
 

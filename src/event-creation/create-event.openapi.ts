@@ -1,10 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { ApiError, type Problem } from '../shared/errors/api-error';
+import { ApiError, type Problem } from '../common/errors/api-error';
 import {
   ApiErrorResponse,
   ApiJsonBodyResponses,
-} from '../shared/openapi/api-error-responses.decorator';
+} from '../common/openapi/api-error-responses.decorator';
 import { EventRequestDto } from './dto/event-request.dto';
 
 const clientError = (status: number, code: Problem['code'], message: string) =>

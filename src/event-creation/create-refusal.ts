@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { toErrorResponse, type ErrorResponse } from '../shared/errors/error-response';
+import { toErrorResponse, type ErrorResponse } from '../common/errors/error-response';
 import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/idempotency-key';
 import { EventGateway } from '../upstream/event-gateway';
 import { prefersRespondAsync } from './creation-answer';

@@ -1,5 +1,5 @@
-import { Answer } from '../shared/answer';
-import { requestContext } from '../shared/request-context';
+import { Answer } from '../common/answer';
+import { requestContext } from '../common/request-context';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency-key';
 import type { Creation } from './event-creation.service';
 

@@ -1,9 +1,9 @@
 import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Answer } from '../shared/answer';
-import { CURRENT_API_PREFIX, RESOURCE_API_VERSIONS } from '../shared/api-version';
-import { ApiRateLimitedResponse } from '../shared/openapi/api-error-responses.decorator';
+import { Answer } from '../common/answer';
+import { CURRENT_API_PREFIX, RESOURCE_API_VERSIONS } from '../common/api-version';
+import { ApiRateLimitedResponse } from '../common/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
 import { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventDto } from '../events/dto/event.dto';

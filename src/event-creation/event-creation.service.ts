@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ApiError } from '../shared/errors/api-error';
-import { toErrorResponse } from '../shared/errors/error-response';
-import { requestContext } from '../shared/request-context';
+import { ApiError } from '../common/errors/api-error';
+import { toErrorResponse } from '../common/errors/error-response';
+import { requestContext } from '../common/request-context';
 import { EventApiError } from '../upstream/event-api.errors';
 import { ACCEPTED_CREATES, type AcceptedCreates } from './accepted-creates';
 import { fingerprint } from '../idempotency/idempotency-key';

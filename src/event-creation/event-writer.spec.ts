@@ -1,4 +1,4 @@
-import { ApiError } from '../shared/errors/api-error';
+import { ApiError } from '../common/errors/api-error';
 import type { CreateEventDto } from '../events/dto/create-event.dto';
 import type { ReadCache } from '../read-cache/read-cache.service';
 import { strictMock } from '../testing/strict-mock';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../shared/errors/api-error';
+import { ApiError } from '../common/errors/api-error';
 import type { CreateEventDto } from '../events/dto/create-event.dto';
 import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 import type { Event } from '../upstream/event-api.models';

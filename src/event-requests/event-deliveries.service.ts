@@ -1,14 +1,14 @@
 import type { AcceptedCreates, EventRequestView } from '../event-creation/accepted-creates';
-import { type Clock, WALL_CLOCK } from '../shared';
+import { type Clock, WALL_CLOCK } from '../common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 
-import { ApiError } from '../shared/errors/api-error';
+import { ApiError } from '../common/errors/api-error';
 
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import type { Event } from '../upstream/event-api.models';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';

@@ -1,4 +1,4 @@
-import { backoffMs, WALL_CLOCK, type Clock } from '../shared';
+import { backoffMs, WALL_CLOCK, type Clock } from '../common';
 import {
   Inject,
   Injectable,
@@ -10,8 +10,8 @@ import { ConfigService } from '@nestjs/config';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { ApiError } from '../shared/errors/api-error';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { ApiError } from '../common/errors/api-error';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { EventGateway } from '../upstream/event-gateway';
 import { UpstreamCircuitOpenError } from '../upstream/event-api.errors';
 import { EventWriter } from '../event-creation/event-writer';

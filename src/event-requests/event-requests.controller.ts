@@ -1,11 +1,11 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RESOURCE_API_VERSIONS } from '../shared/api-version';
-import { ApiError } from '../shared/errors/api-error';
+import { RESOURCE_API_VERSIONS } from '../common/api-version';
+import { ApiError } from '../common/errors/api-error';
 import {
   ApiErrorResponse,
   ApiRateLimitedResponse,
-} from '../shared/openapi/api-error-responses.decorator';
+} from '../common/openapi/api-error-responses.decorator';
 import { EventRequestIdParams } from './dto/event-request-id.params';
 import { EventRequestDto } from '../event-creation/dto/event-request.dto';
 import { EventDeliveries, queueUnavailable } from './event-deliveries.service';

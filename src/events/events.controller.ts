@@ -1,13 +1,13 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Answer } from '../shared/answer';
-import { RESOURCE_API_VERSIONS } from '../shared/api-version';
-import { IdParams } from '../shared/dto/id-params.dto';
+import { Answer } from '../common/answer';
+import { RESOURCE_API_VERSIONS } from '../common/api-version';
+import { IdParams } from '../common/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
-} from '../shared/openapi/api-error-responses.decorator';
+} from '../common/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
 import type { Event } from '../upstream/event-api.models';
 import { EventDto } from './dto/event.dto';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '../shared/errors/api-error';
+import { notFound } from '../common/errors/api-error';
 import { EventGateway } from '../upstream/event-gateway';
 import type { Event } from '../upstream/event-api.models';
 

@@ -1,9 +1,9 @@
-import { toSeconds } from '../shared';
+import { toSeconds } from '../common';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { CircuitBreakerRegistry, CircuitState } from '../circuit-breaker';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 
 /** States in which a breaker refuses calls. */
 const REFUSING: ReadonlySet<CircuitState> = new Set([CircuitState.Open, CircuitState.ForcedOpen]);

@@ -1,4 +1,4 @@
-import { Answer } from '../shared/answer';
+import { Answer } from '../common/answer';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {

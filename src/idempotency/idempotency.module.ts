@@ -1,11 +1,11 @@
-import { type Clock, WALL_CLOCK } from '../shared';
+import { type Clock, WALL_CLOCK } from '../common';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS, RedisModule } from '../redis/redis.module';
-import { ClockModule } from '../shared/clock.module';
+import { ClockModule } from '../common/clock.module';
 import {
   FallbackIdempotencyStore,
   MemoryIdempotencyStore,

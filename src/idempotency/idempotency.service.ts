@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../shared/errors/api-error';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { ApiError } from '../common/errors/api-error';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import type { Claim, IdempotencyStore, StoredOutcome } from './idempotency.store';
 
 /** Injection token of the `IdempotencyStore`. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { estimateBytes, heapBudgetBytes } from '../shared/memory-budget';
+import { estimateBytes, heapBudgetBytes } from '../common/memory-budget';
 import type { RedisConnection } from '../redis/redis-connection';
 import { sharedOrLocal } from '../redis/shared-state';
 

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Answer } from '../shared/answer';
-import { IdParams } from '../shared/dto/id-params.dto';
+import { Answer } from '../common/answer';
+import { IdParams } from '../common/dto/id-params.dto';
 import {
   ApiInvalidIdResponse,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
-} from '../shared/openapi/api-error-responses.decorator';
+} from '../common/openapi/api-error-responses.decorator';
 import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses';
 import type { Event, User } from '../upstream/event-api.models';
 import { ApiCreateEventBody, IDEMPOTENT_REPLAYED } from '../event-creation/create-event.openapi';

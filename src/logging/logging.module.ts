@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { DestinationStream } from 'pino';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { createPinoLogger, LOG_DESTINATION, PINO } from './pino-logger';
 import { PinoNestLogger } from './pino-nest-logger';
 import { RequestLog } from './request-log';

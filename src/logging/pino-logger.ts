@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 
 /** Where log lines go: stdout, unless a test captures them. */
 export const LOG_DESTINATION = Symbol('LOG_DESTINATION');

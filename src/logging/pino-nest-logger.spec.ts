@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { requestContext } from '../shared/request-context';
+import { requestContext } from '../common/request-context';
 import { PinoNestLogger } from './pino-nest-logger';
 
 function capture(level: string) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type LoggerService } from '@nestjs/common';
 import type { Level, Logger } from 'pino';
 import { trace } from '@opentelemetry/api';
-import { requestContext } from '../shared/request-context';
+import { requestContext } from '../common/request-context';
 import { traceFields } from '../tracing/server-spans';
 import { PINO } from './pino-logger';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { principalOf } from '../auth/principal';
-import { PROBE_ROUTES } from '../shared/probe-routes';
+import { PROBE_ROUTES } from '../common/probe-routes';
 import { serverSpanOf, traceFields } from '../tracing/server-spans';
 import { PINO } from './pino-logger';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Histogram } from 'prom-client';
-import { PROBE_ROUTES } from '../shared/probe-routes';
+import { PROBE_ROUTES } from '../common/probe-routes';
 import { METRICS } from './metric-names';
 
 /**

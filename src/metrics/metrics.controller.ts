@@ -4,8 +4,8 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
 import { AdminToken, bearerToken } from '../admin/admin-token';
-import { ApiError } from '../shared/errors/api-error';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { ApiError } from '../common/errors/api-error';
+import type { GatewayConfig } from '../common/config/gateway-config';
 
 /** 401 with `WWW-Authenticate: Bearer` (RFC 6750); the presented token is never echoed or logged. */
 function unauthorized(wrongToken: boolean): ApiError {

@@ -1,4 +1,4 @@
-import { type Disposable } from '../shared';
+import { type Disposable } from '../common';
 import {
   Inject,
   Injectable,

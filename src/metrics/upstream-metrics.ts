@@ -1,4 +1,4 @@
-import { type Disposable } from '../shared';
+import { type Disposable } from '../common';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';

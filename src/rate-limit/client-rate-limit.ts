@@ -3,10 +3,10 @@ import { ConfigService } from '@nestjs/config';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { principalOf } from '../auth/principal';
-import type { GatewayConfig } from '../shared/config/gateway-config';
-import { ApiError } from '../shared/errors/api-error';
-import { toErrorResponse, type ErrorResponse } from '../shared/errors/error-response';
-import { PROBE_ROUTES } from '../shared/probe-routes';
+import type { GatewayConfig } from '../common/config/gateway-config';
+import { ApiError } from '../common/errors/api-error';
+import { toErrorResponse, type ErrorResponse } from '../common/errors/error-response';
+import { PROBE_ROUTES } from '../common/probe-routes';
 
 /**
  * Whose budget a request spends: the verified subject of its bearer token when authentication is

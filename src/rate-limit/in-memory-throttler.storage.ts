@@ -1,4 +1,4 @@
-import { monotonicClock, toSeconds, type Clock } from '../shared';
+import { monotonicClock, toSeconds, type Clock } from '../common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 
 /** What `ThrottlerStorage.increment` resolves to (the package does not export the type by name). */

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS, RedisModule } from '../redis/redis.module';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { ClientRateLimit, RATE_LIMIT_STORAGE } from './client-rate-limit';
 import { InMemoryThrottlerStorage } from './in-memory-throttler.storage';
 import { FallbackThrottlerStorage, RedisThrottlerStorage } from './redis-throttler.storage';

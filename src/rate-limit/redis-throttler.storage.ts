@@ -1,4 +1,4 @@
-import { toSeconds } from '../shared';
+import { toSeconds } from '../common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RedisConnection } from '../redis/redis-connection';
 import { sharedOrLocal } from '../redis/shared-state';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { estimateBytes, heapBudgetBytes } from '../shared/memory-budget';
+import { estimateBytes, heapBudgetBytes } from '../common/memory-budget';
 import type { RedisConnection } from '../redis/redis-connection';
 
 /** A stored read: what the upstream answered, and when (wall-clock ms, comparable across replicas). */

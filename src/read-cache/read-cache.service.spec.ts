@@ -1,5 +1,5 @@
-import { Answer } from '../shared/answer';
-import { notFound } from '../shared/errors/api-error';
+import { Answer } from '../common/answer';
+import { notFound } from '../common/errors/api-error';
 import { FakeClock } from '../testing/fake-clock';
 import { testConfig } from '../testing/test-config';
 import { UpstreamHttpError } from '../upstream/event-api.errors';

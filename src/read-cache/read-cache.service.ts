@@ -1,10 +1,10 @@
-import { Emitter, toSeconds, WALL_CLOCK, type Clock } from '../shared';
+import { Emitter, toSeconds, WALL_CLOCK, type Clock } from '../common';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
-import { Answer } from '../shared/answer';
-import { ApiError } from '../shared/errors/api-error';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { Answer } from '../common/answer';
+import { ApiError } from '../common/errors/api-error';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { sharedOrLocal } from '../redis/shared-state';
 import type { CacheEntry, CacheStore } from './cache-store';
 

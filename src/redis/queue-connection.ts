@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { reconnectDelayMs } from './redis-connection';
 
 /**

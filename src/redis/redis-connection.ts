@@ -1,4 +1,4 @@
-import { backoffMs, Emitter, type Disposable } from '../shared';
+import { backoffMs, Emitter, type Disposable } from '../common';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import type { RedisConnection } from './redis-connection';
 
 /** Injection token of the `RedisConnection`, or `null` when REDIS_URL is unset. */

@@ -1,9 +1,9 @@
 import { ValidationPipe, VersioningType } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AnswerInterceptor } from '../shared/answer';
-import { AllExceptionsFilter } from '../shared/errors/all-exceptions.filter';
-import { validationFailed } from '../shared/errors/validation-error';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { AnswerInterceptor } from '../common/answer';
+import { AllExceptionsFilter } from '../common/errors/all-exceptions.filter';
+import { validationFailed } from '../common/errors/validation-error';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { setupOpenApi } from './openapi';
 import { registerRequestPipeline } from './request-pipeline';
 import { enableCors } from './security';

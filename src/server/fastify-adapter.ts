@@ -3,11 +3,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiError, type Problem } from '../shared/errors/api-error';
-import { CORRELATION_ID_HEADER, correlationIdFor } from '../shared/correlation-id';
-import { toErrorResponse } from '../shared/errors/error-response';
-import { reportUnroutedAnswer } from '../shared/unrouted-answers';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { ApiError, type Problem } from '../common/errors/api-error';
+import { CORRELATION_ID_HEADER, correlationIdFor } from '../common/correlation-id';
+import { toErrorResponse } from '../common/errors/error-response';
+import { reportUnroutedAnswer } from '../common/unrouted-answers';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { securityHeaders } from './security';
 
 /**

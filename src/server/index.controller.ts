@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { SERVICE_NAME, SERVICE_VERSION } from '../shared/config/service-version';
+import { SERVICE_NAME, SERVICE_VERSION } from '../common/config/service-version';
 
 /** `GET /`: where to go from here. */
 export class IndexDto {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { ApiError } from '../shared/errors/api-error';
-import { takesNoBody } from '../shared/no-request-body';
+import { ApiError } from '../common/errors/api-error';
+import { takesNoBody } from '../common/no-request-body';
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 /** Methods whose requests carry a body here (only POST is routed; the rest get 405). */

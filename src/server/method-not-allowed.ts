@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { toErrorResponse, type ErrorResponse } from '../shared/errors/error-response';
-import { ApiError } from '../shared/errors/api-error';
+import { toErrorResponse, type ErrorResponse } from '../common/errors/error-response';
+import { ApiError } from '../common/errors/api-error';
 
 /** A route's path as a pattern: `:name` matches one segment, `*` the rest of the path. */
 function patternToRegExp(url: string): RegExp {

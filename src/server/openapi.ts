@@ -3,12 +3,12 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { authenticationRequired, insufficientScope, invalidToken } from '../auth/bearer-errors';
 import { isPublicRoute } from '../auth/principal';
 import { CREATE_ROUTES } from '../event-creation/create-refusal';
-import { CURRENT_API_PREFIX } from '../shared/api-version';
-import type { AuthConfig } from '../shared/config/gateway-config';
-import { SERVICE_VERSION } from '../shared/config/service-version';
-import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
-import { PROBE_ROUTES } from '../shared/probe-routes';
-import { toErrorResponse } from '../shared/errors/error-response';
+import { CURRENT_API_PREFIX } from '../common/api-version';
+import type { AuthConfig } from '../common/config/gateway-config';
+import { SERVICE_VERSION } from '../common/config/service-version';
+import { CORRELATION_ID_HEADER } from '../common/correlation-id';
+import { PROBE_ROUTES } from '../common/probe-routes';
+import { toErrorResponse } from '../common/errors/error-response';
 
 /** The name of the JWT bearer scheme in the document (`bearer` is the admin token's). */
 export const JWT_SECURITY_SCHEME = 'jwt';

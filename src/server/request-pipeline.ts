@@ -11,10 +11,10 @@ import { deprecationHeaders, LEGACY_SUCCESSORS } from '../legacy/deprecation-hea
 import { RequestLog } from '../logging/request-log';
 import { ClientRateLimit } from '../rate-limit/client-rate-limit';
 import { HttpMetrics } from '../metrics/http-metrics';
-import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
-import type { ErrorResponse } from '../shared/errors/error-response';
-import { onUnroutedAnswer } from '../shared/unrouted-answers';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { CORRELATION_ID_HEADER } from '../common/correlation-id';
+import type { ErrorResponse } from '../common/errors/error-response';
+import { onUnroutedAnswer } from '../common/unrouted-answers';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { serverSpans } from '../tracing/server-spans';
 import { Tracing } from '../tracing/tracing.service';
 import { ShutdownState } from '../health/shutdown-state';

@@ -1,8 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
-import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { CORRELATION_ID_HEADER } from '../common/correlation-id';
+import type { GatewayConfig } from '../common/config/gateway-config';
 
 const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../shared/config/gateway-config';
+import { loadConfig } from '../common/config/gateway-config';
 import { optionalParts, withoutCredentials } from './start-up-summary';
 
 describe('the start-up summary', () => {

@@ -1,4 +1,4 @@
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 
 /** A URL as it may be logged: user name and password replaced, so no secret reaches a log. */
 export function withoutCredentials(url: string): string {

@@ -1,4 +1,4 @@
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 
 /** A clock that only moves when a test says so. */
 export class FakeClock implements Clock {

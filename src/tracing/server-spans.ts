@@ -16,8 +16,8 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBE_ROUTES } from '../shared/probe-routes';
-import { requestContext } from '../shared/request-context';
+import { PROBE_ROUTES } from '../common/probe-routes';
+import { requestContext } from '../common/request-context';
 import type { Tracing } from './tracing.service';
 
 const spans = new WeakMap<FastifyRequest, Span>();

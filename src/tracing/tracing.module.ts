@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { Tracing } from './tracing.service';
 
 /** Replaces the exporter (tests: an in-memory one, spans exported as each ends). */

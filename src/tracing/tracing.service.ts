@@ -1,4 +1,4 @@
-import { Emitter } from '../shared';
+import { Emitter } from '../common';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   createNoopMeter,
@@ -23,8 +23,8 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
-import type { GatewayConfig } from '../shared/config/gateway-config';
-import { SERVICE_VERSION } from '../shared/config/service-version';
+import type { GatewayConfig } from '../common/config/gateway-config';
+import { SERVICE_VERSION } from '../common/config/service-version';
 
 /** How long a shutdown waits for the last spans to be exported. */
 const FLUSH_ON_SHUTDOWN_MS = 2000;

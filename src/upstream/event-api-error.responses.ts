@@ -1,11 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CircuitState } from '../circuit-breaker';
-import { ErrorResponseDto } from '../shared/dto/error-response.dto';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import {
   ApiErrorResponse,
   RETRY_AFTER_HEADER,
-} from '../shared/openapi/api-error-responses.decorator';
+} from '../common/openapi/api-error-responses.decorator';
 import {
   CIRCUIT_OPEN_MESSAGE,
   UpstreamCircuitOpenError,

@@ -1,8 +1,8 @@
-import { toSeconds } from '../shared';
+import { toSeconds } from '../common';
 import { CircuitOpenError, type CallClassification, type RejectingState } from '../circuit-breaker';
-import { ApiError, type Problem } from '../shared/errors/api-error';
-import type { ErrorCode } from '../shared/errors/error-codes';
-import { withoutStackTrace } from '../shared/errors/without-stack-trace';
+import { ApiError, type Problem } from '../common/errors/api-error';
+import type { ErrorCode } from '../common/errors/error-codes';
+import { withoutStackTrace } from '../common/errors/without-stack-trace';
 
 /** How an upstream call ended, as a metric label (`upstream_requests_total{outcome}`). */
 export type UpstreamOutcome =

@@ -1,4 +1,4 @@
-import { isValidId } from '../shared/ids';
+import { isValidId } from '../common/ids';
 import type { Event, User } from './event-api.models';
 import { UpstreamMalformedResponseError } from './event-api.errors';
 

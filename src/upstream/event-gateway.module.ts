@@ -1,12 +1,12 @@
-import { type Clock, CLOCK } from '../shared';
+import { type Clock, CLOCK } from '../common';
 import { HttpModule } from '@nestjs/axios';
-import { ClockModule } from '../shared/clock.module';
+import { ClockModule } from '../common/clock.module';
 import { TracingModule } from '../tracing/tracing.module';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
 
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { createCircuitBreakerRegistry } from './upstream-breakers';
 import { EventGateway } from './event-gateway';
 import { UpstreamCallEvents } from './upstream-call-events';

@@ -1,10 +1,10 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import nock from 'nock';
 import { CircuitBreakerRegistry, CircuitState } from '../circuit-breaker';
-import { ClockModule } from '../shared/clock.module';
+import { ClockModule } from '../common/clock.module';
 import { TracingModule } from '../tracing/tracing.module';
-import { requestContext } from '../shared/request-context';
-import { loadConfig } from '../shared/config/gateway-config';
+import { requestContext } from '../common/request-context';
+import { loadConfig } from '../common/config/gateway-config';
 import {
   guardUpstream,
   networkError,
@@ -22,7 +22,7 @@ import {
 } from './event-api.errors';
 import { EventGatewayModule } from './event-gateway.module';
 import { UpstreamCallEvents, type UpstreamCallEvent } from './upstream-call-events';
-import { gatewayConfigModule } from '../shared/config/gateway-config.module';
+import { gatewayConfigModule } from '../common/config/gateway-config.module';
 
 describe('EventGateway', () => {
   const upstream = guardUpstream();

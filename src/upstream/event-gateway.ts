@@ -18,10 +18,10 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
-import { backoffMs } from '../shared';
-import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
-import { requestContext } from '../shared/request-context';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { backoffMs } from '../common';
+import { CORRELATION_ID_HEADER } from '../common/correlation-id';
+import { requestContext } from '../common/request-context';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { Tracing } from '../tracing/tracing.service';
 import { useCircuitBreaker, type BreakerRequestConfig } from './circuit-breaker.interceptors';
 import {

@@ -1,4 +1,4 @@
-import { type Clock } from '../shared';
+import { type Clock } from '../common';
 import { Logger } from '@nestjs/common';
 import {
   CircuitBreaker,
@@ -8,7 +8,7 @@ import {
   FailureRatePolicy,
   type CircuitStateChange,
 } from '../circuit-breaker';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import type { GatewayConfig } from '../common/config/gateway-config';
 
 /** Guards every read (idempotent GET) of the Event API. */
 export const READ_BREAKER = 'event-api.read';

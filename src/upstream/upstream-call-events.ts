@@ -1,4 +1,4 @@
-import { Emitter } from '../shared';
+import { Emitter } from '../common';
 import { Injectable } from '@nestjs/common';
 
 import type { UpstreamOutcome } from './event-api.errors';

@@ -1,4 +1,4 @@
-import { ApiError } from '../shared/errors/api-error';
+import { ApiError } from '../common/errors/api-error';
 import type { EventGateway } from '../upstream/event-gateway';
 import { UpstreamHttpError } from '../upstream/event-api.errors';
 import { strictMock } from '../testing/strict-mock';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { notFound } from '../shared/errors/api-error';
-import type { GatewayConfig } from '../shared/config/gateway-config';
+import { notFound } from '../common/errors/api-error';
+import type { GatewayConfig } from '../common/config/gateway-config';
 import { EventGateway } from '../upstream/event-gateway';
 import type { Event, User } from '../upstream/event-api.models';
 import { mapWithConcurrency } from './map-with-concurrency';

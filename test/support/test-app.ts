@@ -1,4 +1,4 @@
-import { type Clock, CLOCK, WALL_CLOCK } from '../../src/shared';
+import { type Clock, CLOCK, WALL_CLOCK } from '../../src/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { Writable } from 'node:stream';
@@ -6,7 +6,7 @@ import { AppModule } from '../../src/app.module';
 
 import { FakeClock } from '../../src/testing/fake-clock';
 
-import { loadConfig } from '../../src/shared/config/gateway-config';
+import { loadConfig } from '../../src/common/config/gateway-config';
 import { LOG_DESTINATION } from '../../src/logging/pino-logger';
 import { PinoNestLogger } from '../../src/logging/pino-nest-logger';
 import { configureApp } from '../../src/server/configure-app';

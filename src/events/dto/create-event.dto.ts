@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { ID_PATTERN, ID_PATTERN_DESCRIPTION } from '../../shared/ids';
+import { ID_PATTERN, ID_PATTERN_DESCRIPTION } from '../../common/ids';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
