@@ -8,7 +8,7 @@ import { loadConfig, loadDotEnvFile, type GatewayConfig } from './common/config/
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { configureApp } from './server/configure-app';
 import { createFastifyAdapter } from './server/fastify-adapter';
-import { optionalParts, withoutCredentials } from './server/start-up-summary';
+import { optionalParts } from './server/start-up-summary';
 
 const logger = new Logger('Bootstrap');
 
@@ -30,7 +30,8 @@ async function bootstrap(): Promise<void> {
   logger.log(
     `Event gateway on http://localhost:${port} (Swagger UI: http://localhost:${port}/docs)`,
   );
-  logger.log(`Upstream Event API: ${withoutCredentials(config.upstream.baseUrl)}`);
+  // The config holds the base URL without its credentials (loadConfig takes them out).
+  logger.log(`Upstream Event API: ${config.upstream.baseUrl}`);
   for (const line of optionalParts(config)) logger.log(line);
 }
 

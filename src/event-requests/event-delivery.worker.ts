@@ -61,7 +61,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     if (url === undefined) return;
     this.worker = new Worker<DeliveryJobData>(
       EVENT_DELIVERY_QUEUE,
-      (job, token) => this.deliver(job, token),
+      (job, token) => this.track(this.deliver(job, token)),
       {
         // Its own blocking connections (BullMQ workers need them), from the same URL; back soon
         // after Redis is (BullMQ's default waits up to 20 s between attempts).
@@ -92,26 +92,34 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
   }
 
   /**
-   * Stops taking jobs when shutdown starts; jobs in hand finish. While Redis is away a graceful
-   * close would wait for it forever: the worker then leaves at once, and its jobs are taken over
-   * (as stalled) by a worker of another replica.
+   * Stops taking jobs when shutdown starts; jobs in hand get GRACEFUL_CLOSE_MS to finish (none
+   * while Redis is away: they cannot), then the worker is closed by force, so it is never left
+   * running with its lock and stalled-job timers and reconnecting connections. A job still in hand
+   * then is taken over (as stalled) by a worker of another replica once its lock expires.
+   * BullMQ's own graceful close is not used: it also waits for the pending blocking fetch, which
+   * after a Redis outage may never return, and a later forced close cannot cut it short (it
+   * returns the pending close).
    */
   async beforeApplicationShutdown(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
-    if (!this.redis.up) {
-      await worker.close(true);
-      return;
+    if (this.redis.up && this.inHand.size > 0) {
+      const deadline = sleep(GRACEFUL_CLOSE_MS, undefined, { ref: false });
+      // No new jobs from here on (without waiting for the ones in hand: that is below).
+      await Promise.race([worker.pause(true).catch(() => undefined), deadline]);
+      await Promise.race([Promise.allSettled([...this.inHand]), deadline]);
     }
-    // Jobs in hand get a few seconds to finish; past that the worker is closed by force (a job it
-    // still holds is taken over by another worker once its lock expires). Never left running: its
-    // lock and stalled-job timers and its reconnecting connections would keep the process alive.
-    const closed = await Promise.race([
-      worker.close().then(() => true),
-      sleep(GRACEFUL_CLOSE_MS, false, { ref: false }),
-    ]);
-    if (!closed) await worker.close(true);
+    await worker.close(true);
+  }
+
+  /** Deliveries in progress, for the graceful part of the shutdown. */
+  private readonly inHand = new Set<Promise<unknown>>();
+
+  private track<T>(delivery: Promise<T>): Promise<T> {
+    this.inHand.add(delivery);
+    void delivery.finally(() => this.inHand.delete(delivery)).catch(() => undefined);
+    return delivery;
   }
 
   private async deliver(
