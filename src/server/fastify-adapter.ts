@@ -8,13 +8,13 @@ import { CORRELATION_ID_HEADER, correlationIdFor } from '../common/correlation-i
 import { toErrorResponse } from '../common/errors/error-response';
 import { reportUnroutedAnswer } from '../common/unrouted-answers';
 import type { GatewayConfig } from '../common/config/gateway-config';
-import { securityHeaders } from './security';
+import { API_SECURITY_HEADERS } from './security';
 
 /**
  * The security headers, for answers given before any hook runs (the router's refusals, the HTTP
- * parser's): the docs promise them on every answer.
+ * parser's; all JSON errors): the docs promise them on every answer.
  */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fromEntries(securityHeaders());
+const SECURITY_HEADERS = API_SECURITY_HEADERS;
 
 /** The Fastify adapter with the gateway's server options (built before Nest's DI exists). */
 export function createFastifyAdapter(config: GatewayConfig): FastifyAdapter {

@@ -9,6 +9,7 @@ import { SERVICE_VERSION } from '../common/config/service-version';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { PROBE_ROUTES } from '../common/probe-routes';
 import { toErrorResponse } from '../common/errors/error-response';
+import { DOCS_PATH } from './security';
 
 /** The name of the JWT bearer scheme in the document (`bearer` is the admin token's). */
 export const JWT_SECURITY_SCHEME = 'jwt';
@@ -54,7 +55,7 @@ export function setupOpenApi(
   const info = builder.build();
   const document = () =>
     withCommonHeaders(finishDocument(SwaggerModule.createDocument(app, info), auth));
-  SwaggerModule.setup('docs', app, document, {
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {
     jsonDocumentUrl: 'docs-json',
     raw: ['json'],
   });

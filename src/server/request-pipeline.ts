@@ -11,6 +11,7 @@ import { deprecationHeaders, LEGACY_SUCCESSORS } from '../legacy/deprecation-hea
 import { RequestLog } from '../logging/request-log';
 import { ClientRateLimit } from '../rate-limit/client-rate-limit';
 import { HttpMetrics } from '../metrics/http-metrics';
+import { unwrapAnswer } from '../common/answer';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import type { ErrorResponse } from '../common/errors/error-response';
 import { onUnroutedAnswer } from '../common/unrouted-answers';
@@ -21,13 +22,13 @@ import { ShutdownState } from '../health/shutdown-state';
 import { closeConnectionsWhileDraining } from './drain';
 import { parseJsonBodies, unsupportedContentType } from './json-bodies';
 import { methodNotAllowed } from './method-not-allowed';
-import { securityHeaders } from './security';
+import { API_SECURITY_HEADERS, isDocsPage, pageSecurityHeaders } from './security';
 
 /**
  * Every Fastify hook of the gateway, registered here and nowhere else, in the order they run.
- * After them come Nest's stages, registered by `configureApp`: the `ValidationPipe`, the handler,
- * the `AnswerInterceptor` (status and headers of an `Answer`), and the `AllExceptionsFilter` for
- * anything thrown.
+ * Steps 10–12 are Nest's, registered by `configureApp` and the controllers: the pipes (the
+ * `ValidationPipe` for bodies, `ParseIdPipe` for ids), the handler, and the `AllExceptionsFilter`
+ * for anything thrown. No Nest guard or interceptor runs on a request.
  *
  * Raw hooks rather than Nest middleware or interceptors for these, because each must also see the
  * answers given before Nest runs (404, 405, 415, a refused create), and the refusals among them
@@ -39,7 +40,7 @@ import { securityHeaders } from './security';
 export function registerRequestPipeline(app: NestFastifyApplication, config: GatewayConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   const spans = serverSpans(app.get(Tracing));
-  const headers = Object.fromEntries(securityHeaders());
+  const pageHeaders = Object.fromEntries(pageSecurityHeaders());
   const wrongMethod = methodNotAllowed(fastify); // records every route's methods from now on
   const rateLimit = app.get(ClientRateLimit, { strict: false });
   const createRefusal = app.get(CreateRefusal, { strict: false });
@@ -56,9 +57,12 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   fastify.addHook('onRequest', spans.start);
 
   // 2. Security headers and the correlation id: before anything can answer, so that every answer
-  //    (errors and refusals included) carries them.
+  //    (errors and refusals included) carries them. API answers get the few an API needs; Swagger
+  //    UI's pages get the full set (server/security.ts).
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(headers).header(CORRELATION_ID_HEADER, request.id);
+    void reply
+      .headers(isDocsPage(request.url) ? pageHeaders : API_SECURITY_HEADERS)
+      .header(CORRELATION_ID_HEADER, request.id);
     done();
   });
 
@@ -132,7 +136,13 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   // 9. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
   parseJsonBodies(fastify);
 
-  // 10. Once the answer is sent: the span ends, one log line, the HTTP histogram.
+  // 13. A handler's `Answer` (a cached read's `Cache-Status`, a create's 201 and `Location`): its
+  //     status and headers go on the reply, its body is serialised.
+  fastify.addHook('preSerialization', (_request, reply, payload, done) =>
+    done(null, unwrapAnswer(reply, payload)),
+  );
+
+  // 14. Once the answer is sent: the span ends, one log line, the HTTP histogram.
   const observe = requestLog.enabled
     ? (request: FastifyRequest, reply: FastifyReply) => {
         requestLog.write(request, reply);
@@ -147,13 +157,13 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   // Answers Fastify gives before any hook runs (a malformed URL) are logged and counted too.
   onUnroutedAnswer(fastify, observe);
 
-  // 11. While the gateway drains (from SIGTERM on), every answer says `Connection: close`, so
+  // 15. While the gateway drains (from SIGTERM on), every answer says `Connection: close`, so
   //     keep-alive clients move to another replica and the process exits once its last answer is
   //     out (server/drain.ts).
   const shutdown = app.get(ShutdownState, { strict: false });
   closeConnectionsWhileDraining(fastify, () => shutdown.isShuttingDown);
 
-  // 12. A client that goes away before its answer: the span ends as an error.
+  // 16. A client that goes away before its answer: the span ends as an error.
   fastify.addHook('onRequestAbort', (request, done) => {
     spans.abort(request);
     done();

@@ -4,6 +4,27 @@ import helmet, { type HelmetOptions } from 'helmet';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import type { GatewayConfig } from '../common/config/gateway-config';
 
+/**
+ * The headers of every API answer (JSON, errors included): what OWASP's REST Security Cheat Sheet
+ * ("Security Headers") lists for API responses, and nothing meant only for HTML pages. A JSON
+ * answer is never a document a browser renders, so the page-only headers (COOP/CORP,
+ * Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
+ * X-Permitted-Cross-Domain-Policies, X-XSS-Protection, and a CSP listing sources) would cost about
+ * 600 bytes on every answer and protect nothing. Content-Type is set by each answer, Cache-Control
+ * by the read cache and the routes. `default-src 'none'` makes a JSON answer opened as a page inert.
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+});
+
+/**
+ * The pages the app serves itself (Swagger UI under /docs) keep helmet's full set, with a CSP
+ * written for Swagger UI.
+ */
 const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: {
     useDefaults: false,
@@ -24,7 +45,19 @@ const HELMET_OPTIONS: HelmetOptions = {
       scriptSrcAttr: ["'none'"],
     },
   },
+  frameguard: { action: 'deny' },
 };
+
+/** Where the app serves pages (Swagger UI and its assets): the full set of headers there. */
+export const DOCS_PATH = '/docs';
+
+/** Whether a request is for Swagger UI's page or assets (not /docs-json: that is JSON). */
+export function isDocsPage(url: string): boolean {
+  return (
+    url.startsWith(DOCS_PATH) &&
+    (url.length === DOCS_PATH.length || '/?'.includes(url[DOCS_PATH.length]))
+  );
+}
 
 /** The response headers that carry meaning for a client (beyond the CORS-safelisted ones). */
 const EXPOSED_HEADERS: readonly string[] = [
@@ -46,10 +79,10 @@ const EXPOSED_HEADERS: readonly string[] = [
 ];
 
 /**
- * Helmet's headers, computed once: they depend on no request (no nonces), so running helmet's
- * middleware for every request would only redo the same work.
+ * Helmet's headers for the pages under /docs, computed once: they depend on no request (no
+ * nonces), so running helmet's middleware for every request would only redo the same work.
  */
-export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): [string, string][] {
+export function pageSecurityHeaders(options: HelmetOptions = HELMET_OPTIONS): [string, string][] {
   const headers = new Map<string, string>();
   const response = {
     setHeader: (name: string, value: string | number) =>
