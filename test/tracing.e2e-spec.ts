@@ -189,3 +189,45 @@ describe('tracing (e2e, in-memory span exporter)', () => {
       expect(line).toMatchObject({ trace_id: CALLER_TRACE, span_id: spanId });
   });
 });
+
+// Without an exporter (the default) spans are not recorded, but the trace context still flows:
+// the caller's trace goes upstream and into the log lines, each hop with a span id of its own.
+describe('tracing (e2e, no exporter: the trace context only)', () => {
+  const gateway = useTestApp();
+  afterEach(() => upstream.assertNoUnmatchedRequests());
+
+  it("continues the caller's trace upstream and in the log line, with new span ids", async () => {
+    const logs = new LogCapture();
+    const app = await gateway.start({ LOG_LEVEL: 'info' }, { logs });
+    const sent: string[] = [];
+    nock(UPSTREAM)
+      .get('/getUserById/2')
+      .reply(function () {
+        sent.push(String(this.req.headers.traceparent));
+        return [200, upstreamUser(2, ['1'])];
+      })
+      .get('/getEventById/1')
+      .reply(function () {
+        sent.push(String(this.req.headers.traceparent));
+        return [200, upstreamEvent('1', 2)];
+      });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/users/2/events',
+      headers: { traceparent: TRACEPARENT, 'x-correlation-id': 'context-only' },
+    });
+    expect(response.statusCode).toBe(200);
+    const parents = sent.map((header) => TRACEPARENT_SHAPE.exec(header)!);
+    expect(parents.map((match) => match[1])).toEqual([CALLER_TRACE, CALLER_TRACE]);
+    // Sampled, as the caller said; each upstream call its own span id, none the caller's.
+    for (const header of sent) expect(header.endsWith('-01')).toBe(true);
+    const spanIds = new Set(parents.map((match) => match[2]));
+    expect(spanIds.size).toBe(2);
+    expect(spanIds.has(CALLER_SPAN)).toBe(false);
+    await flushIo();
+    const line = logs.lines.find((entry) => entry.correlationId === 'context-only');
+    expect(line).toMatchObject({ trace_id: CALLER_TRACE });
+    expect(line?.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect([CALLER_SPAN, ...spanIds]).not.toContain(line?.span_id);
+  });
+});

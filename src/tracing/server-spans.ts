@@ -4,6 +4,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Attributes,
   type Span,
 } from '@opentelemetry/api';
 import {
@@ -34,6 +35,21 @@ export function traceFields(span: Span | undefined): { trace_id?: string; span_i
   return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }
 
+/** The HTTP semantic-convention attributes of a SERVER span (built only when spans are recorded). */
+function serverAttributes(request: FastifyRequest, route: string | undefined): Attributes {
+  return {
+    [ATTR_HTTP_REQUEST_METHOD]: request.method,
+    [ATTR_URL_PATH]: request.url.split('?')[0],
+    [ATTR_URL_SCHEME]: request.protocol,
+    [ATTR_CLIENT_ADDRESS]: request.ip,
+    ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
+    ...(request.headers['user-agent']
+      ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers['user-agent'] }
+      : {}),
+    correlation_id: request.id,
+  };
+}
+
 /**
  * The SERVER span of each request, as three Fastify hook handlers (registered by the request
  * pipeline). `start` enters the request's one async context, with its correlation id and its span:
@@ -57,24 +73,14 @@ export function serverSpans(tracing: Tracing) {
         request.headers,
         defaultTextMapGetter,
       );
-      const span = tracing.tracer.startSpan(
-        route === undefined ? request.method : `${request.method} ${route}`,
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            [ATTR_HTTP_REQUEST_METHOD]: request.method,
-            [ATTR_URL_PATH]: request.url.split('?')[0],
-            [ATTR_URL_SCHEME]: request.protocol,
-            [ATTR_CLIENT_ADDRESS]: request.ip,
-            ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
-            ...(request.headers['user-agent']
-              ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers['user-agent'] }
-              : {}),
-            correlation_id: request.id,
-          },
-        },
-        parent,
-      );
+      const name = route === undefined ? request.method : `${request.method} ${route}`;
+      const span = tracing.recording
+        ? tracing.tracer.startSpan(
+            name,
+            { kind: SpanKind.SERVER, attributes: serverAttributes(request, route) },
+            parent,
+          )
+        : tracing.tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
       spans.set(request, span);
       requestContext.run(correlation, done, trace.setSpan(parent, span));
     },

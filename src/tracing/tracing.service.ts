@@ -24,6 +24,7 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 import type { GatewayConfig } from '../common/config/gateway-config';
+import { ContextOnlyTracer } from './context-only-tracer';
 import { SERVICE_VERSION } from '../common/config/service-version';
 
 /** How long a shutdown waits for the last spans to be exported. */
@@ -77,7 +78,8 @@ function dropCounter(onDropped: (count: number) => void): MeterProvider {
  * Tracing with the OpenTelemetry SDK, no auto-instrumentation: a SERVER span per request and a
  * CLIENT span per upstream attempt (see the server hooks and the Event API client), W3C trace
  * context in and out. Spans are always made, so trace ids reach the upstream and the logs; they
- * are exported over OTLP/HTTP only when the OTEL_EXPORTER_OTLP_* variables name an endpoint
+ * are recorded and exported over OTLP/HTTP only when the OTEL_EXPORTER_OTLP_* variables name an
+ * endpoint (without one they carry the context only, see ContextOnlyTracer)
  * (batched, bounded: an unreachable collector drops spans, counted, and never slows a request).
  * The SDK is configured by the standard OTEL_* variables, read where the SDK reads them: the
  * exporter its own, the sampler and the batching here with the SDK's helpers (sdk-trace 2 no
@@ -86,6 +88,11 @@ function dropCounter(onDropped: (count: number) => void): MeterProvider {
 @Injectable()
 export class Tracing implements OnApplicationShutdown {
   readonly tracer: Tracer;
+  /**
+   * Whether spans are recorded (an exporter is configured). Without one the tracer makes spans
+   * that carry the trace context only (ContextOnlyTracer), and span attributes need not be built.
+   */
+  readonly recording: boolean;
   readonly propagator = new W3CTraceContextPropagator();
   /** Spans dropped because the export queue was full. */
   readonly dropped = new Emitter<number>();
@@ -109,15 +116,19 @@ export class Tracing implements OnApplicationShutdown {
       );
       this.logger.log(`Exporting spans to ${config.export.collector} (${config.export.protocol})`);
     }
+    const sampler = samplerFromEnv();
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({
         [ATTR_SERVICE_NAME]: config.serviceName,
         [ATTR_SERVICE_VERSION]: SERVICE_VERSION,
       }),
-      sampler: samplerFromEnv(),
+      sampler,
       spanProcessors: processors,
     });
-    this.tracer = this.provider.getTracer('event-gateway');
+    this.recording = processors.length > 0;
+    this.tracer = this.recording
+      ? this.provider.getTracer('event-gateway')
+      : new ContextOnlyTracer(sampler);
   }
 
   /**
