@@ -1,16 +1,9 @@
-import {
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { map, type Observable } from 'rxjs';
 
 /**
  * What a handler answers when its status or headers depend on how it was served (a cached read's
  * `Cache-Status`, a create's 201 and `Location`): controllers return it instead of taking `@Res`,
- * and the `AnswerInterceptor` applies it to the reply.
+ * and the request pipeline applies it to the reply (`unwrapAnswer`).
  */
 export class Answer<T> {
   constructor(
@@ -21,18 +14,16 @@ export class Answer<T> {
   ) {}
 }
 
-/** Applies a handler's `Answer` (status, headers) to the reply and sends its body. */
-@Injectable()
-export class AnswerInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(
-      map((value: unknown) => {
-        if (!(value instanceof Answer)) return value;
-        const reply = context.switchToHttp().getResponse<FastifyReply>();
-        if (value.status !== undefined) void reply.code(value.status);
-        void reply.headers(value.headers);
-        return value.body as unknown;
-      }),
-    );
-  }
+/**
+ * A handler's `Answer`, applied to the reply as it is serialised (the request pipeline's
+ * preSerialization step): its status and headers are set and its body is what is sent. Anything
+ * else passes unchanged. A Fastify hook rather than a Nest interceptor: an interceptor puts an
+ * RxJS pipeline on every request (about 8% of a cached read's CPU in a profile), this is one
+ * `instanceof`.
+ */
+export function unwrapAnswer(reply: FastifyReply, payload: unknown): unknown {
+  if (!(payload instanceof Answer)) return payload;
+  if (payload.status !== undefined) void reply.code(payload.status);
+  void reply.headers(payload.headers);
+  return payload.body as unknown;
 }

@@ -1,10 +1,10 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer } from '../common/answer';
 import { RESOURCE_API_VERSIONS } from '../common/api-version';
-import { IdParams } from '../common/dto/id-params.dto';
+import { IdParam } from '../common/id-param';
 import {
-  ApiInvalidIdResponse,
+  ApiIdPathParam,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
@@ -35,9 +35,9 @@ export class EventsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one event (the target of the Location header of POST /events)' })
   @ApiCachedRead({ type: EventDto })
-  @ApiInvalidIdResponse()
+  @ApiIdPathParam()
   @ApiNotFoundResponse('No such event', 'EVENT_NOT_FOUND')
-  getEvent(@Param() { id }: IdParams): Promise<Answer<Event>> {
+  getEvent(@IdParam() id: string): Promise<Answer<Event>> {
     return this.cache.serve(CacheKeys.event(id), () => this.events.getEvent(id));
   }
 }

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer } from '../common/answer';
-import { IdParams } from '../common/dto/id-params.dto';
+import { IdParam } from '../common/id-param';
 import {
-  ApiInvalidIdResponse,
+  ApiIdPathParam,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
@@ -47,9 +47,9 @@ export class LegacyController {
   @Get('getEventsByUserId/:id')
   @ApiOperation({ summary: "List a user's events (use GET /users/{id}/events)", deprecated: true })
   @ApiCachedRead({ type: [EventDto] })
-  @ApiInvalidIdResponse()
+  @ApiIdPathParam()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getEventsByUserId(@Param() { id }: IdParams): Promise<Answer<Event[]>> {
+  getEventsByUserId(@IdParam() id: string): Promise<Answer<Event[]>> {
     return this.cache.serve(CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
   }
 

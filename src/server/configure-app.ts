@@ -1,6 +1,5 @@
 import { ValidationPipe, VersioningType } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AnswerInterceptor } from '../common/answer';
 import { AllExceptionsFilter } from '../common/errors/all-exceptions.filter';
 import { validationFailed } from '../common/errors/validation-error';
 import type { GatewayConfig } from '../common/config/gateway-config';
@@ -10,7 +9,7 @@ import { enableCors } from './security';
 
 /**
  * Everything main.ts and the e2e tests both do to the app before it listens: the request pipeline,
- * URI versioning, CORS, validation, answers, the one error filter, and the OpenAPI document.
+ * URI versioning, CORS, validation, the one error filter, and the OpenAPI document.
  */
 export function configureApp(app: NestFastifyApplication, config: GatewayConfig): void {
   registerRequestPipeline(app, config);
@@ -28,7 +27,6 @@ export function configureApp(app: NestFastifyApplication, config: GatewayConfig)
       exceptionFactory: validationFailed,
     }),
   );
-  app.useGlobalInterceptors(new AnswerInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter({ bodyLimitBytes: config.security.bodyLimitBytes }));
   setupOpenApi(app, { adminRoutes: config.admin.token !== undefined, auth: config.auth });
 }

@@ -1,10 +1,10 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer } from '../common/answer';
 import { RESOURCE_API_VERSIONS } from '../common/api-version';
-import { IdParams } from '../common/dto/id-params.dto';
+import { IdParam } from '../common/id-param';
 import {
-  ApiInvalidIdResponse,
+  ApiIdPathParam,
   ApiNotFoundResponse,
   ApiRateLimitedResponse,
 } from '../common/openapi/api-error-responses.decorator';
@@ -36,9 +36,9 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one user' })
   @ApiCachedRead({ type: UserDto })
-  @ApiInvalidIdResponse()
+  @ApiIdPathParam()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getUser(@Param() { id }: IdParams): Promise<Answer<User>> {
+  getUser(@IdParam() id: string): Promise<Answer<User>> {
     return this.cache.serve(CacheKeys.user(id), () => this.users.getUser(id));
   }
 
@@ -49,9 +49,9 @@ export class UsersController {
       'Fetches the events concurrently (each distinct id once, bounded by UPSTREAM_MAX_CONCURRENCY), in the order the user lists them. Ids the upstream no longer knows are left out.',
   })
   @ApiCachedRead({ type: [EventDto] })
-  @ApiInvalidIdResponse()
+  @ApiIdPathParam()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getUserEvents(@Param() { id }: IdParams): Promise<Answer<Event[]>> {
+  getUserEvents(@IdParam() id: string): Promise<Answer<Event[]>> {
     return this.cache.serve(CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
   }
 }

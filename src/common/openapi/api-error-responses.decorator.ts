@@ -1,9 +1,9 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiParam, ApiResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../dto/error-response.dto';
 import { ApiError, type Problem } from '../errors/api-error';
 import { toErrorResponse } from '../errors/error-response';
-import { ID_PATTERN_DESCRIPTION } from '../ids';
+import { ID_PATTERN, ID_PATTERN_DESCRIPTION } from '../ids';
 
 /** The requestId shown in examples. */
 const EXAMPLE_REQUEST_ID = '3f1c2a4e-8d0b-4d52-9a57-0f7d7f2b6a10';
@@ -50,8 +50,15 @@ export const RETRY_AFTER_HEADER: Headers = {
   'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', example: 10 } },
 };
 
-export function ApiInvalidIdResponse(): MethodDecorator {
+/** The route's `:id` path parameter (see IdParam) and its 400 and 414 answers. */
+export function ApiIdPathParam(): MethodDecorator {
   return applyDecorators(
+    ApiParam({
+      name: 'id',
+      description: ID_PATTERN_DESCRIPTION,
+      example: '1',
+      schema: { type: 'string', pattern: ID_PATTERN.source },
+    }),
     ApiErrorResponse(
       'Invalid id',
       clientError(400, 'VALIDATION_FAILED', [`id must be ${ID_PATTERN_DESCRIPTION}`]),
