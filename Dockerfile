@@ -13,6 +13,7 @@ ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY scripts/bundle.mjs scripts/bundle-externals.mjs ./scripts/
 COPY src ./src
 COPY mock-api ./mock-api
 RUN npm run build && npm run build:mock
@@ -27,6 +28,16 @@ WORKDIR /app
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts && npm cache clean --force
+
+# --- what the bundled gateway loads from node_modules, and nothing else ---
+# The gateway runs from one bundle (dist/bundle, scripts/bundle.mjs); the few packages it leaves
+# out of it, and their dependencies, are all its node_modules needs (scripts/runtime-packages.mjs).
+FROM ${NODE_IMAGE} AS gateway-deps
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package-lock.json ./
+COPY scripts/bundle-externals.mjs scripts/runtime-packages.mjs ./scripts/
+RUN node scripts/runtime-packages.mjs --prune /app
 
 # --- the mock upstream ---
 FROM ${NODE_IMAGE} AS mock-api
@@ -45,8 +56,8 @@ ENV NODE_ENV=production PORT=3000
 # without it V8 sizes the heap from the host's memory and RSS follows.
 ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8"
 WORKDIR /app
-COPY --from=deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=gateway-deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist/bundle ./dist/bundle
 COPY --chown=node:node package.json ./
 USER node
 EXPOSE 3000
@@ -54,4 +65,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
 # Node is PID 1 and handles SIGTERM/SIGINT itself (drain, close, exit 0); it starts no children.
-CMD ["node", "dist/main.js"]
+# The bundle's entry turns on Node's compile cache (NODE_COMPILE_CACHE, else the temporary
+# directory): a restarted container skips compiling the bundle again.
+CMD ["node", "dist/bundle/main.js"]

@@ -62,8 +62,8 @@ const shared = ['package.json', 'package-lock.json', 'tsconfig.json'];
 const builds = [
   {
     script: 'build',
-    output: 'dist/main.js',
-    sources: ['src', 'tsconfig.build.json', 'nest-cli.json', ...shared],
+    output: 'dist/bundle/main.js',
+    sources: ['src', 'scripts/bundle.mjs', 'tsconfig.build.json', 'nest-cli.json', ...shared],
   },
   {
     script: 'build:mock',
@@ -80,7 +80,7 @@ for (const { script, output, sources } of builds) {
 let stopping = false;
 const children = [
   { name: 'mock-api', args: ['mock-api/dist/main.js'] },
-  { name: 'gateway ', args: ['dist/main.js'] },
+  { name: 'gateway ', args: ['dist/bundle/main.js'] },
 ].map(({ name, args }) => {
   // detached: a process group of its own, out of reach of the terminal's Ctrl-C (see the top).
   const child = spawn(process.execPath, args, {

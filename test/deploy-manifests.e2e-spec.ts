@@ -182,7 +182,7 @@ describe('Kubernetes manifests and Dockerfile', () => {
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/health/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/NODE_ENV=production/);
-    expect(dockerfile).toMatch(/CMD \["node", "dist\/main\.js"\]/);
+    expect(dockerfile).toMatch(/CMD \["node", "dist\/bundle\/main\.js"\]/);
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
   });
 });

@@ -113,9 +113,11 @@ describe('npm start (e2e, real processes)', () => {
   it('does not build again what has not changed since the last build', async () => {
     // The test above started (and so built) both servers; nothing has changed since.
     const built = () =>
-      [join(ROOT, 'dist/main.js'), join(ROOT, 'mock-api/dist/main.js')].map(
-        (file) => statSync(file).mtimeMs,
-      );
+      [
+        join(ROOT, 'dist/main.js'),
+        join(ROOT, 'dist/bundle/gateway.js'),
+        join(ROOT, 'mock-api/dist/main.js'),
+      ].map((file) => statSync(file).mtimeMs);
     const before = built();
     const [gatewayPort, mockPort] = [await freePort(), await freePort()];
     const start = npmStart({ PORT: String(gatewayPort), MOCK_API_PORT: String(mockPort) });

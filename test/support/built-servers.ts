@@ -32,15 +32,28 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Compiles the gateway and the mock into .test-build/ unless it is up to date. */
-export function ensureBuilt(): { gateway: string; mock: string } {
+/**
+ * Compiles the gateway and the mock into .test-build/ unless it is up to date, and bundles the
+ * gateway as the production build does (scripts/bundle.mjs) into .test-build/bundle/.
+ */
+export function ensureBuilt(): { gateway: string; mock: string; bundle: string } {
   const stampFile = join(OUT, 'stamp');
   const stamp = String(
-    Math.max(newestSource(join(ROOT, 'src')), newestSource(join(ROOT, 'mock-api', 'src'))),
+    Math.max(
+      newestSource(join(ROOT, 'src')),
+      newestSource(join(ROOT, 'mock-api', 'src')),
+      statSync(join(ROOT, 'scripts', 'bundle.mjs')).mtimeMs,
+    ),
   );
   const gateway = join(OUT, 'gateway', 'main.js');
   const mock = join(OUT, 'mock', 'main.js');
-  if (!existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp || !existsSync(gateway)) {
+  const bundle = join(OUT, 'bundle', 'main.js');
+  if (
+    !existsSync(stampFile) ||
+    readFileSync(stampFile, 'utf8') !== stamp ||
+    !existsSync(gateway) ||
+    !existsSync(bundle)
+  ) {
     mkdirSync(OUT, { recursive: true });
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     execFileSync(
@@ -53,9 +66,14 @@ export function ensureBuilt(): { gateway: string; mock: string } {
       [tsc, '-p', 'mock-api/tsconfig.json', '--outDir', join(OUT, 'mock')],
       { cwd: ROOT },
     );
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'scripts', 'bundle.mjs'), '--entry', gateway, '--out', join(OUT, 'bundle')],
+      { cwd: ROOT },
+    );
     writeFileSync(stampFile, stamp);
   }
-  return { gateway, mock };
+  return { gateway, mock, bundle };
 }
 
 /** A server process, its output in a log file (read it when a test fails). */
@@ -130,11 +148,13 @@ export async function startGateway(
   name: string,
   env: Record<string, string>,
   readyPath = '/ready',
+  /** The entry to run: tsc's output by default, or the bundle (`ensureBuilt().bundle`). */
+  script = ensureBuilt().gateway,
 ): Promise<ServerProcess> {
   const port = await freePort();
   return startServer(
     name,
-    ensureBuilt().gateway,
+    script,
     port,
     {
       PORT: String(port),
