@@ -1,7 +1,9 @@
 // `npm run bench` (after building the gateway and the mock): the gateway against a plain Fastify +
 // fetch baseline (bench/baseline-server.mjs), side by side in one run, on loopback, in front of the
 // mock upstream. Scenarios: fan-out latency, read throughput, the open write breaker, memory and
-// decay under repeated load, cold start-up. Progress goes to stderr; the summary table to stdout;
+// decay under repeated load, cold start-up (bundle, unbundled, with Redis), and a cache hit
+// against two anchors: a bare-Fastify ceiling (bench/ceiling-server.mjs) and nginx as a caching
+// proxy (when installed). BENCH_SCENARIOS picks a subset. Progress goes to stderr; the summary table to stdout;
 // report.md, chart.svg, results.json and the servers' logs to bench-results/<timestamp>/.
 // See bench/README.md for what each figure means and how to read it.
 import { execFileSync } from 'node:child_process';
@@ -17,7 +19,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type, arch } from 'node:os';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,19 +37,23 @@ import {
   openWriteBreaker,
   totalCalls,
 } from './lib/http.mjs';
-import { load, loadProblems, median, timed } from './lib/load.mjs';
+import { load, loadProblems, median, pickLoadTool, timed } from './lib/load.mjs';
+import { prepareNginx } from './lib/nginx.mjs';
 import {
   cpuShares,
   cpuSnapshot,
   freePort,
   isStopping,
   memoryMiB,
+  processTreeCpuTicks,
   startNode,
+  startProgram,
   stop,
   stopAll,
   stopChildrenOnExit,
   waitUntilReady,
 } from './lib/processes.mjs';
+import { onPath } from './lib/wrk.mjs';
 import { buildRows, renderMarkdown, renderTable } from './lib/report.mjs';
 import { gatewayEnv, loadSettings, mockEnv } from './lib/settings.mjs';
 
@@ -62,6 +70,11 @@ const stamp = startedAt
   .replace(/\.\d+Z$/, 'Z')
   .replaceAll(':', '-');
 const outDir = join(settings.outDir, stamp);
+/** The gateway every scenario runs: the production bundle when it is built. */
+const gatewayEntry =
+  settings.gatewayEntry ??
+  (existsSync('dist/bundle/main.js') ? 'dist/bundle/main.js' : 'dist/main.js');
+const want = (name) => settings.scenarios.includes(name);
 const clock = performance.now();
 
 const progress = (message) =>
@@ -73,6 +86,7 @@ const results = {
   meta: describeRun(),
   startup: {},
   idleRss: {},
+  cacheHit: {},
   fanOut: { sizes: {} },
   throughput: {},
   decay: { runs: [] },
@@ -119,6 +133,8 @@ function describeRun() {
   return {
     startedAt: startedAt.toISOString(),
     quick: settings.quick,
+    scenarios: settings.scenarios,
+    gatewayEntry,
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,
@@ -131,6 +147,12 @@ function describeRun() {
     // dist/ is built from the working tree: say so when it differs from the commit.
     uncommittedSourceChanges: Boolean(git('status', '--porcelain', '--', 'src', 'mock-api/src')),
     settings: { ...settings, gatewayEnvOverrides: undefined },
+    tools: {
+      wrk: onPath('wrk') ?? null,
+      nginx: onPath('nginx') ?? null,
+      redisServer: onPath('redis-server') ?? null,
+      taskset: onPath('taskset') ?? null,
+    },
     gatewayEnv: gatewayEnv({
       port: '<port>',
       upstream: '<mock>',
@@ -155,48 +177,135 @@ function serverKinds(upstream) {
       }),
       readyPath: '/',
     },
-    {
-      key: 'gateway',
-      script: 'dist/main.js',
-      env: (port) =>
-        gatewayEnv({
-          port,
-          upstream,
-          overrides: settings.gatewayEnvOverrides,
-          nodeOptions: settings.nodeOptions,
-        }),
-      readyPath: '/ready',
-      fallbackPath: '/health',
-    },
+    gatewayKind({ key: 'gateway', upstream }),
   ];
 }
 
-async function startServer(kind) {
+/** The gateway (`script`, the bench's entry by default) with `extraEnv` over the bench's env. */
+function gatewayKind({ key, upstream, script = gatewayEntry, extraEnv = {} }) {
+  return {
+    key,
+    script,
+    env: (port) =>
+      gatewayEnv({
+        port,
+        upstream,
+        overrides: { ...settings.gatewayEnvOverrides, ...extraEnv },
+        nodeOptions: settings.nodeOptions,
+      }),
+    readyPath: '/ready',
+    fallbackPath: '/health',
+  };
+}
+
+async function startServer(kind, { readyPath = kind.readyPath } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = startNode(kind.key, [kind.script], {
     env: kind.env(port),
-    logPath: join(outDir, `${kind.key}.log`),
+    logPath: join(outDir, `${kind.logName ?? kind.key}.log`),
   });
-  const readyMs = await waitUntilReady(child, url + kind.readyPath, {
+  const readyMs = await waitUntilReady(child, url + readyPath, {
     fallbackUrl: kind.fallbackPath && url + kind.fallbackPath,
   });
   return { key: kind.key, url, child, readyMs };
 }
 
-async function measureStartups(kinds) {
-  for (const kind of kinds) results.startup[kind.key] = { samples: [] };
-  for (let i = 0; i < settings.startups; i += 1) {
-    for (const kind of inTurn(kinds)) {
-      const server = await startServer(kind);
-      await stop(server.child);
-      results.startup[kind.key].samples.push(server.readyMs);
+/** Resolves once a Redis server answers PING on `port` (10 s at most). */
+async function waitForRedis(child, port) {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error('redis-server exited before it was ready');
     }
+    const pong = await new Promise((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port });
+      socket.setTimeout(500, () => socket.destroy());
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('close', () => resolve(false));
+    });
+    if (pong) return;
+    await sleep(20);
+  }
+  throw new Error(`redis-server did not answer PING on port ${port}`);
+}
+
+/**
+ * Cold starts: spawn to the first 200 on /health (gateway variants) or / (baseline), median of
+ * BENCH_STARTUPS; and RSS 1 s after each start (idle), median too. Variants: the bench's gateway
+ * entry (the bundle), the unbundled dist/main.js, the entry with REDIS_URL on a redis-server
+ * started here (when redis-server is on PATH), and the baseline.
+ */
+async function measureStartups(mockUrl) {
+  const kinds = [
+    { ...gatewayKind({ key: 'gateway', upstream: mockUrl }), logName: 'startup-gateway' },
+  ];
+  const notes = (results.startup.notes = []);
+  if (gatewayEntry !== 'dist/main.js' && existsSync('dist/main.js')) {
+    kinds.push({
+      ...gatewayKind({ key: 'unbundled', upstream: mockUrl, script: 'dist/main.js' }),
+      logName: 'startup-unbundled',
+    });
+  } else notes.push('unbundled: not measured (the gateway entry is dist/main.js already)');
+  let redis;
+  if (onPath('redis-server')) {
+    const port = await freePort();
+    redis = startProgram(
+      'redis-server',
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { logPath: join(outDir, 'redis.log') },
+    );
+    await waitForRedis(redis, port);
+    kinds.push({
+      ...gatewayKind({
+        key: 'withRedis',
+        upstream: mockUrl,
+        extraEnv: { REDIS_URL: `redis://127.0.0.1:${port}` },
+      }),
+      logName: 'startup-with-redis',
+    });
+    results.startup.redisUrl = `redis://127.0.0.1:${port}`;
+  } else {
+    notes.push(
+      'with REDIS_URL: skipped, redis-server is not on PATH (apt-get install redis-server)',
+    );
+    progress(
+      '   redis-server not on PATH (apt-get install redis-server): start-up with REDIS_URL skipped',
+    );
+  }
+  const baseline = serverKinds(mockUrl).find((kind) => kind.key === 'baseline');
+  kinds.push({ ...baseline, logName: 'startup-baseline' });
+  try {
+    for (const kind of kinds) results.startup[kind.key] = { samples: [], rssSamples: [] };
+    for (let i = 0; i < settings.startups; i += 1) {
+      for (const kind of inTurn(kinds)) {
+        const readyPath = kind.key === 'baseline' ? '/' : '/health';
+        const server = await startServer(kind, { readyPath });
+        await sleep(1_000); // idle: let start-up work (timers, lazy init) settle before reading RSS
+        const { rss } = memoryMiB(server.child.pid);
+        await stop(server.child);
+        results.startup[kind.key].samples.push(server.readyMs);
+        results.startup[kind.key].rssSamples.push(rss);
+      }
+    }
+  } finally {
+    if (redis) await stop(redis);
   }
   for (const kind of kinds) {
     const entry = results.startup[kind.key];
+    entry.script = kind.script;
     entry.median = median(entry.samples);
-    progress(`   ${kind.key}: ${entry.samples.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+    entry.rss = median(entry.rssSamples);
+    results.idleRss[kind.key] = entry.rss;
+    progress(
+      `   ${kind.key.padEnd(9)}: ${entry.samples.map((ms) => ms.toFixed(0)).join(', ')} ms; idle RSS ${entry.rssSamples.map((mib) => mib.toFixed(0)).join(', ')} MiB`,
+    );
   }
 }
 
@@ -353,6 +462,175 @@ async function measureOpenBreaker(servers, mock) {
   await mock.configure({ addEventMode: 'ok' });
 }
 
+/** Lines of the gateway's log for GET `url`, and how many carry a correlation id and a trace id. */
+async function countRequestLines(logPath, url) {
+  const lines = createInterface({ input: createReadStream(logPath), crlfDelay: Infinity });
+  const needle = `"url":"${url}"`;
+  let [total, withIds] = [0, 0];
+  for await (const line of lines) {
+    if (!line.includes(needle)) continue;
+    total += 1;
+    if (/"correlationId":"[^"]+"/.test(line) && /"trace_?[iI]d":"[0-9a-f]{32}"/.test(line))
+      withIds += 1;
+  }
+  return { total, withIds };
+}
+
+/** The count of the gateway's request-duration histogram for one route, from GET /metrics. */
+async function histogramCount(baseUrl, route) {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let count = 0;
+  let name;
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)_count\{([^}]*)\} (\d+(?:\.\d+)?)$/.exec(line);
+    if (!match || !match[2].includes(`route="${route}"`)) continue;
+    if (!/request_duration|http_server_duration|http_request/.test(match[1])) continue;
+    name = match[1];
+    count += Number(match[3]);
+  }
+  return { name, count: name ? count : undefined };
+}
+
+/**
+ * Cache hit: GET /users/1 on the gateway with its read cache on (READ_CACHE_TTL_MS=5000, the rest
+ * as in production), on the bare-Fastify ceiling answering the same bytes, and on nginx caching
+ * the mock (when installed). Warm-up of each first, then BENCH_CACHE_HIT_ROUNDS rounds, each
+ * server once per round, the order alternating; per server: req/s, p50, p99, CPU per request
+ * (its process tree's utime + stime over the run), upstream calls during the runs.
+ */
+async function measureCacheHit(mock, mockUrl) {
+  const tool = pickLoadTool({ preferred: settings.tool, wrkCpus: settings.wrkCpus });
+  const path = '/users/1';
+  const entry = results.cacheHit;
+  Object.assign(entry, { path, tool: tool.name, toolWhy: tool.why, servers: {}, rounds: [] });
+  progress(`   load tool: ${tool.name} (${tool.why})`);
+  const started = [];
+  try {
+    const gatewayServer = await startServer({
+      ...gatewayKind({
+        key: 'gateway',
+        upstream: mockUrl,
+        extraEnv: { READ_CACHE_TTL_MS: '5000' },
+      }),
+      logName: 'gateway-cache-hit',
+    });
+    started.push(gatewayServer);
+    const answer = await fetch(gatewayServer.url + path);
+    const body = Buffer.from(await answer.arrayBuffer());
+    if (answer.status !== 200) throw new Error(`gateway GET ${path} answered ${answer.status}`);
+    const contentType = answer.headers.get('content-type') ?? 'application/json';
+    const bodyFile = join(outDir, 'ceiling-body.json');
+    writeFileSync(bodyFile, body);
+    entry.body = { bytes: body.length, contentType };
+
+    const ceilingServer = await startServer({
+      key: 'ceiling',
+      script: 'bench/ceiling-server.mjs',
+      env: (port) => ({
+        ...(settings.nodeOptions ? { NODE_OPTIONS: settings.nodeOptions } : {}),
+        PORT: String(port),
+        CEILING_BODY_FILE: bodyFile,
+        CEILING_CONTENT_TYPE: contentType,
+      }),
+      readyPath: path,
+    });
+    started.push(ceilingServer);
+    const ceilingBody = Buffer.from(await (await fetch(ceilingServer.url + path)).arrayBuffer());
+    if (!ceilingBody.equals(body)) warn('the ceiling answers other bytes than the gateway');
+
+    if (onPath('nginx')) {
+      const port = await freePort();
+      const dir = join(outDir, 'nginx');
+      const { conf, args } = prepareNginx({ dir, port, upstreamPort: new URL(mockUrl).port });
+      const child = startProgram('nginx', 'nginx', args, { logPath: join(dir, 'stdout.log') });
+      const url = `http://127.0.0.1:${port}`;
+      await waitUntilReady(child, `${url}/health`);
+      const nginxServer = { key: 'nginx', url, child };
+      started.push(nginxServer);
+      const nginxAnswer = await fetch(url + path);
+      entry.nginx = {
+        conf,
+        bytes: (await nginxAnswer.arrayBuffer()).byteLength,
+        status: nginxAnswer.status,
+      };
+    } else {
+      entry.nginxSkipped = 'nginx is not on PATH (apt-get install nginx-light): no nginx anchor';
+      progress(`   ${entry.nginxSkipped}`);
+    }
+
+    const servers = started;
+    const cpuOf = (server) => processTreeCpuTicks(server.child.pid);
+    if (settings.warmupS > 0) {
+      for (const server of servers) {
+        const run = await tool.run({
+          url: server.url + path,
+          connections: settings.connections,
+          durationS: settings.warmupS,
+        });
+        entry.warmupAnswers =
+          (entry.warmupAnswers ?? 0) + (server.key === 'gateway' ? run.answers : 0);
+      }
+    }
+    for (const server of servers) {
+      entry.servers[server.key] = { runs: [], cpuTicks: 0, answers: 0, upstreamCalls: 0 };
+    }
+    for (let round = 0; round < settings.cacheHitRounds; round += 1) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const server of order) {
+        const before = totalCalls(await mock.settled());
+        const cpuBefore = cpuOf(server);
+        const run = await tool.run({
+          url: server.url + path,
+          connections: settings.connections,
+          durationS: settings.durationS,
+        });
+        const cpuAfter = cpuOf(server);
+        const upstreamCalls = totalCalls(await mock.settled()) - before;
+        for (const problem of loadProblems(run)) warn(`${server.key} cache hit: ${problem}`);
+        const figures = { ...run };
+        delete figures.raw; // wrk's text report: kept out of results.json
+        const total = entry.servers[server.key];
+        total.runs.push({ ...figures, upstreamCalls, cpuTicks: cpuAfter - cpuBefore, round });
+        total.cpuTicks += cpuAfter - cpuBefore;
+        total.answers += run.answers;
+        total.upstreamCalls += upstreamCalls;
+        progress(
+          `   round ${round + 1} ${server.key.padEnd(8)} GET ${path}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50.toFixed(2)} ms, p99 ${run.p99.toFixed(2)} ms, ${(((cpuAfter - cpuBefore) * 10_000) / run.answers).toFixed(1)} µs CPU/req, ${upstreamCalls} upstream calls`,
+        );
+      }
+    }
+    for (const total of Object.values(entry.servers)) {
+      const mean = (field) =>
+        total.runs.reduce((sum, run) => sum + run[field], 0) / total.runs.length;
+      total.rps = mean('rps');
+      total.p50 = mean('p50');
+      total.p99 = mean('p99');
+      // Clock ticks are 10 ms (USER_HZ 100): µs of CPU per answer over every measured run.
+      total.cpuUsPerRequest = (total.cpuTicks * 10_000) / total.answers;
+    }
+    // Every answer logged once (with its correlation id and trace id) and counted in the histogram.
+    await sleep(500); // the last lines reach the log file
+    const histogram = await histogramCount(gatewayServer.url, '/users/:id');
+    const lines = await countRequestLines(join(outDir, 'gateway-cache-hit.log'), path);
+    const loadRuns = entry.servers.gateway.runs.length + (settings.warmupS > 0 ? 1 : 0);
+    entry.accounting = {
+      answersCounted: entry.servers.gateway.answers + (entry.warmupAnswers ?? 0),
+      // Each load run may leave up to `connections` requests in flight when it stops; the bench's
+      // own two GETs of the body come on top.
+      slack: settings.connections * loadRuns + 2,
+      logLines: lines.total,
+      logLinesWithIds: lines.withIds,
+      histogram: histogram.count,
+      histogramName: histogram.name,
+    };
+    progress(
+      `   gateway: ${lines.total} log lines for GET ${path} (${lines.withIds} with correlation and trace ids), histogram ${histogram.name ?? '(not found)'} ${histogram.count ?? '—'}, load tool counted ${entry.accounting.answersCounted} answers`,
+    );
+  } finally {
+    for (const server of started) await stop(server.child);
+  }
+}
+
 function writeOutputs() {
   const rows = buildRows(results, settings);
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -375,13 +653,19 @@ function linkLatest() {
 async function main() {
   mkdirSync(outDir, { recursive: true });
   stopChildrenOnExit();
-  for (const file of ['dist/main.js', 'mock-api/dist/main.js']) {
+  for (const file of [gatewayEntry, 'mock-api/dist/main.js']) {
     if (!existsSync(file))
       throw new Error(`${file} is missing: run npm run bench (it builds first)`);
   }
   if (results.meta.dotEnvPresent)
     warn('a .env file is present: the gateway reads it (unset variables only)');
-  progress(`bench${settings.quick ? ' (quick)' : ''}: output in ${outDir}`);
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
+    if (process.env[name])
+      warn(`${name} is set: the gateway exports traces (the targets assume not)`);
+  }
+  progress(
+    `bench${settings.quick ? ' (quick)' : ''}: ${settings.scenarios.join(', ')}; gateway ${gatewayEntry}; output in ${outDir}`,
+  );
 
   const mockPort = await freePort();
   const mockUrl = `http://127.0.0.1:${mockPort}`;
@@ -394,13 +678,24 @@ async function main() {
   await createFanOutUsers(mock);
 
   const kinds = serverKinds(mockUrl);
-  await phase(`start-up: ${settings.startups} cold starts each`, () => measureStartups(kinds));
+  if (want('startup')) {
+    await phase(`start-up: ${settings.startups} cold starts each`, () => measureStartups(mockUrl));
+  }
+  if (want('cache-hit')) {
+    await phase(
+      `cache hit: GET /users/1, ${settings.cacheHitRounds} round(s) of ${settings.durationS} s`,
+      () => measureCacheHit(mock, mockUrl),
+    );
+  }
+  if (!['fan-out', 'throughput', 'decay', 'open-breaker'].some(want)) return;
 
   progress('-- starting the servers under test');
   const servers = [];
   for (const kind of kinds) servers.push(await startServer(kind));
   await sleep(1_000); // idle: let start-up work (timers, lazy init) settle before reading RSS
-  for (const server of servers) results.idleRss[server.key] = memoryMiB(server.child.pid).rss;
+  if (!want('startup')) {
+    for (const server of servers) results.idleRss[server.key] = memoryMiB(server.child.pid).rss;
+  }
   results.answerDifferences = await compareAnswers(
     servers.find((s) => s.key === 'gateway').url,
     servers.find((s) => s.key === 'baseline').url,
@@ -413,19 +708,27 @@ async function main() {
       '/events/7',
     ],
   );
+  results.answersCompared = true;
   for (const difference of results.answerDifferences) warn(`answers differ: ${difference}`);
 
-  await phase(`fan-out, mock event latency ${settings.latencyMs} ms`, () =>
-    measureFanOut(servers, mock, mockUrl),
-  );
-  await phase(`throughput, ${settings.connections} connections, ${settings.durationS} s`, () =>
-    measureThroughput(servers, mock),
-  );
-  await phase(`memory and decay, ${settings.decayRuns} x ${settings.decayRunS} s`, () =>
-    measureDecay(servers, mock),
-  );
+  if (want('fan-out')) {
+    await phase(`fan-out, mock event latency ${settings.latencyMs} ms`, () =>
+      measureFanOut(servers, mock, mockUrl),
+    );
+  }
+  if (want('throughput')) {
+    await phase(`throughput, ${settings.connections} connections, ${settings.durationS} s`, () =>
+      measureThroughput(servers, mock),
+    );
+  }
+  if (want('decay')) {
+    await phase(`memory and decay, ${settings.decayRuns} x ${settings.decayRunS} s`, () =>
+      measureDecay(servers, mock),
+    );
+  }
   // Last: it leaves both write breakers open for an hour.
-  await phase('open write breaker', () => measureOpenBreaker(servers, mock));
+  if (want('open-breaker'))
+    await phase('open write breaker', () => measureOpenBreaker(servers, mock));
 }
 
 const cpuAtStart = cpuSnapshot();
@@ -450,7 +753,13 @@ if (results.meta.cpu.others > 0.1 || results.meta.cpu.steal > 0.05) {
 
 /** Request logs at info level run to tens of MiB: big ones are kept gzipped (read with zless). */
 async function compressLargeLogs() {
-  for (const name of ['gateway.log', 'baseline.log', 'mock.log']) {
+  for (const name of [
+    'gateway.log',
+    'baseline.log',
+    'mock.log',
+    'gateway-cache-hit.log',
+    'nginx/access.log',
+  ]) {
     const path = join(outDir, name);
     if (!existsSync(path) || statSync(path).size < 5 * 2 ** 20) continue;
     await pipeline(createReadStream(path), createGzip(), createWriteStream(`${path}.gz`));

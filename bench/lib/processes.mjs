@@ -2,7 +2,7 @@
 // output to log files, and always stopped: on success, on error, on Ctrl-C / SIGTERM, and (as a
 // last resort, synchronously) when the bench process exits.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,10 +29,15 @@ export function freePort() {
  * to `logPath`. Returns the child, with `startedAt` (performance.now() just before the spawn) and
  * `exited` (a promise of the exit code or signal). An unexpected exit is reported on stderr.
  */
-export function startNode(name, args, { env = {}, logPath, cwd } = {}) {
+export function startNode(name, args, options = {}) {
+  return startProgram(name, process.execPath, args, options);
+}
+
+/** Like startNode, for any program (nginx, redis-server): `command` is looked up on PATH. */
+export function startProgram(name, command, args, { env = {}, logPath, cwd } = {}) {
   const log = openSync(logPath, 'a');
   const startedAt = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
@@ -148,6 +153,36 @@ export function cpuSnapshot() {
     steal,
     tree: own[11] + own[12] + own[13] + own[14],
   };
+}
+
+/**
+ * CPU time (user + system, in clock ticks: 100 per second on Linux) `pid` and its live children
+ * have used so far, from /proc/<pid>/stat (utime and stime are the 14th and 15th fields): nginx's
+ * master and its worker, a server and anything it forked. Undefined once `pid` is gone.
+ */
+export function processTreeCpuTicks(pid) {
+  const ticks = (stat) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the 3rd field (state): utime, stime are fields[11], fields[12]; ppid fields[1]
+    return { ppid: Number(fields[1]), cpu: Number(fields[11]) + Number(fields[12]) };
+  };
+  let own;
+  try {
+    own = ticks(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpu;
+  } catch {
+    return undefined;
+  }
+  let children = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || entry === String(pid)) continue;
+    try {
+      const child = ticks(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (child.ppid === pid) children += child.cpu;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return own + children;
 }
 
 /** Shares of the machine's CPU capacity between two snapshots (children must have been reaped). */

@@ -1,6 +1,8 @@
 // Turns the bench's results into rows (figure, gateway, baseline, ratio, target, met), then into the
 // terminal table and report.md. Every target is judged here and only here.
 
+import { SCENARIOS } from './settings.mjs';
+
 const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
 
 export const format = {
@@ -11,7 +13,27 @@ export const format = {
   ratio: (v) => (isNumber(v) ? `${v.toFixed(2)}x` : '—'),
   percent: (v) => (isNumber(v) ? `${(v * 100).toFixed(0)}%` : '—'),
   perAnswer: (v) => (isNumber(v) ? v.toFixed(2) : '—'),
+  us: (v) => (isNumber(v) ? v.toFixed(1) : '—'),
+  signedMs: (v) => (isNumber(v) ? `${v >= 0 ? '+' : ''}${format.ms(v)}` : '—'),
+  signedMib: (v) => (isNumber(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(1)}` : '—'),
 };
+
+/** The cache-hit rows against one anchor (`ceiling` or `nginx`): the figures of both, ratios. */
+function cacheHitRows(figure, cacheHit, anchor, { targets }) {
+  const g = cacheHit.servers?.gateway;
+  const a = cacheHit.servers?.[anchor];
+  figure('GET /users/1 req/s', g?.rps, a?.rps, format.rps, {
+    ...(targets ? { target: `≥ 0.5x ${anchor}`, check: (gv, av) => gv / av >= 0.5 } : {}),
+  });
+  figure('GET /users/1 p50, ms', g?.p50, a?.p50, format.ms);
+  figure('GET /users/1 p99, ms', g?.p99, a?.p99, format.ms, {
+    ...(targets ? { target: `≤ 1.5x ${anchor}'s`, check: (gv, av) => gv / av <= 1.5 } : {}),
+  });
+  figure('CPU per request, µs', g?.cpuUsPerRequest, a?.cpuUsPerRequest, format.us);
+  figure('upstream calls during the runs', g?.upstreamCalls, a?.upstreamCalls, format.count, {
+    ratio: false,
+  });
+}
 
 /**
  * The summary rows. A row with `target` has `met`: true, false, or undefined when a figure is
@@ -19,7 +41,9 @@ export const format = {
  */
 export function buildRows(results, settings) {
   const rows = [];
-  const section = (title) => rows.push({ section: title });
+  const ran = (name) => (settings.scenarios ?? SCENARIOS).includes(name);
+  /** A section; `against`: what the second column holds (baseline unless said otherwise). */
+  const section = (title, against = 'baseline') => rows.push({ section: title, against });
   /**
    * One figure for both servers. `check(gateway, baseline)` judges the target; `fmt` formats the
    * values; `ratio: false` for figures whose ratio means nothing (counts, ratios already).
@@ -47,28 +71,109 @@ export function buildRows(results, settings) {
   };
 
   const { startup, idleRss, fanOut, throughput, decay, openBreaker, memoryAfterLoad } = results;
+  const cacheHit = results.cacheHit ?? {};
   const limit = settings.podLimitMiB;
+  const entry = results.meta?.gatewayEntry ?? 'dist/main.js';
 
-  section(
-    `Start-up: spawn to first 200 (gateway GET /ready, baseline GET /), median of ${settings.startups}`,
-  );
-  figure('start-up, ms', startup.gateway?.median, startup.baseline?.median, format.ms, {
-    target: 'gateway ≤ 1000 ms',
-    check: (g) => g <= 1000,
-  });
-  figure('idle RSS after start-up, MiB', idleRss.gateway, idleRss.baseline, format.mib, {
-    target: 'gateway ≤ 100 MiB',
-    check: (g) => g <= 100,
-  });
+  if (ran('startup')) {
+    section(
+      `Start-up: spawn to first 200 (gateway ${entry} GET /health, baseline GET /), median of ${settings.startups}; idle RSS 1 s after each start, median`,
+    );
+    figure('start-up, ms', startup.gateway?.median, startup.baseline?.median, format.ms, {
+      target: 'gateway ≤ 600 ms',
+      check: (g) => g <= 600,
+    });
+    figure('idle RSS after start-up, MiB', idleRss.gateway, idleRss.baseline, format.mib, {
+      target: 'gateway ≤ 100 MiB',
+      check: (g) => g <= 100,
+    });
+    if (startup.unbundled) {
+      figure(
+        'unbundled dist/main.js: start-up, ms',
+        startup.unbundled.median,
+        startup.baseline?.median,
+        format.ms,
+      );
+      figure(
+        'unbundled dist/main.js: idle RSS, MiB',
+        idleRss.unbundled,
+        idleRss.baseline,
+        format.mib,
+      );
+    }
+    if (startup.withRedis) {
+      figure(
+        'with REDIS_URL: start-up, ms',
+        startup.withRedis.median,
+        startup.baseline?.median,
+        format.ms,
+      );
+      figure('with REDIS_URL: idle RSS, MiB', idleRss.withRedis, idleRss.baseline, format.mib);
+      figure(
+        'REDIS_URL adds: start-up, ms',
+        startup.withRedis.median - startup.gateway?.median,
+        undefined,
+        format.signedMs,
+        { ratio: false },
+      );
+      figure(
+        'REDIS_URL adds: idle RSS, MiB',
+        idleRss.withRedis - idleRss.gateway,
+        undefined,
+        format.signedMib,
+        { ratio: false },
+      );
+    }
+  }
+
+  if (ran('cache-hit')) {
+    const tool = cacheHit.tool ?? 'load tool';
+    section(
+      `Cache hit: GET /users/1, gateway with READ_CACHE_TTL_MS=5000 against the bare-Fastify ceiling (same body), ${tool} ${settings.connections} connections, ${settings.cacheHitRounds} x ${settings.durationS} s each`,
+      'ceiling',
+    );
+    cacheHitRows(figure, cacheHit, 'ceiling', { targets: true });
+    const acc = cacheHit.accounting;
+    const logged = acc ? `${acc.logLinesWithIds} of ${acc.logLines}` : undefined;
+    figure(
+      'answers the load tool counted (+ in flight)',
+      acc?.answersCounted,
+      undefined,
+      (v) => (isNumber(v) ? `${v} (+≤ ${acc.slack})` : '—'),
+      { ratio: false },
+    );
+    figure('log lines with correlation + trace id / all', acc?.logLines, undefined, format.count, {
+      ratio: false,
+      gatewayText: logged,
+      target: 'every answer, once, with ids',
+      check: () =>
+        acc.logLinesWithIds === acc.logLines &&
+        acc.logLines >= acc.answersCounted &&
+        acc.logLines <= acc.answersCounted + acc.slack,
+    });
+    figure('request histogram count (route /users/:id)', acc?.histogram, undefined, format.count, {
+      ratio: false,
+      target: '= log lines',
+      check: (h) => h === acc.logLines,
+    });
+    section(
+      cacheHit.nginxSkipped
+        ? `Cache hit against nginx: skipped (${cacheHit.nginxSkipped})`
+        : `Cache hit against nginx, one worker caching the mock (proxy_cache_valid 5s, lock, use_stale, access log on; ${cacheHit.nginx?.bytes ?? '—'} B body from the mock, gateway ${cacheHit.body?.bytes ?? '—'} B)`,
+      'nginx',
+    );
+    cacheHitRows(figure, cacheHit, 'nginx', { targets: false });
+  }
 
   const rt = fanOut.roundTripMs;
-  section(
-    `Fan-out: GET /users/:id/events, one at a time (mock event latency ${settings.latencyMs} ms; one upstream round trip ${format.ms(rt)} ms)`,
-  );
-  for (const n of settings.fanOutSizes) {
-    const entry = fanOut.sizes?.[n] ?? {};
-    const g = entry.gateway?.median;
-    const b = entry.baseline?.median;
+  if (ran('fan-out'))
+    section(
+      `Fan-out: GET /users/:id/events, one at a time (mock event latency ${settings.latencyMs} ms; one upstream round trip ${format.ms(rt)} ms)`,
+    );
+  for (const n of ran('fan-out') ? settings.fanOutSizes : []) {
+    const sizeEntry = fanOut.sizes?.[n] ?? {};
+    const g = sizeEntry.gateway?.median;
+    const b = sizeEntry.baseline?.median;
     const withRoundTrips = (v) =>
       isNumber(v) && isNumber(rt) ? `${format.ms(v)} (${format.ratio(v / rt)} rt)` : format.ms(v);
     figure(`N = ${n}, median ms (x round trip)`, g, b, withRoundTrips, {
@@ -78,13 +183,16 @@ export function buildRows(results, settings) {
     });
   }
 
-  section(
-    `Throughput: ${settings.connections} connections, ${settings.durationS} s each, mock latency 0`,
-  );
-  for (const [key, name] of [
+  if (ran('throughput')) {
+    section(
+      `Throughput: ${settings.connections} connections, ${settings.durationS} s each, mock latency 0`,
+    );
+  }
+  const throughputRoutes = [
     ['users', 'GET /users'],
     ['userEvents', 'GET /users/:id/events (10 events)'],
-  ]) {
+  ];
+  for (const [key, name] of ran('throughput') ? throughputRoutes : []) {
     const g = throughput[key]?.gateway;
     const b = throughput[key]?.baseline;
     const isUsers = key === 'users';
@@ -112,98 +220,105 @@ export function buildRows(results, settings) {
     );
   }
 
-  section(
-    `Open write breaker: POST /events refused (${settings.connections} connections saturated, then ${settings.fixedRate} req/s over ${settings.fixedRateConnections} connections)`,
-  );
-  const og = openBreaker.gateway;
-  const ob = openBreaker.baseline;
-  figure(
-    'upstream calls during the phase (any route)',
-    og?.upstreamCalls,
-    ob?.upstreamCalls,
-    format.count,
-    {
-      ratio: false,
-      target: 'gateway = 0',
-      check: (g) => g === 0,
-    },
-  );
-  figure('saturated req/s', og?.saturated.rps, ob?.saturated.rps, format.rps, {
-    target: '≥ 0.5x baseline',
-    check: (g, b) => g / b >= 0.5,
-  });
-  figure('saturated p99, ms', og?.saturated.p99, ob?.saturated.p99, format.ms);
-  figure(
-    `p99 at ${settings.fixedRate} req/s, ms`,
-    og?.fixedRate.p99,
-    ob?.fixedRate.p99,
-    format.ms,
-    {
-      target: 'gateway ≤ 2 ms',
-      check: (g) => g <= 2,
-    },
-  );
-
-  const runs = decay.runs ?? [];
-  const first = runs[0];
-  const last = runs.at(-1);
-  section(
-    `Memory and decay: ${runs.length} consecutive runs of ${settings.decayRunS} s, GET /users/:id/events (10 events)`,
-  );
-  const series = (key, field, fmt) => runs.map((run) => fmt(run[key]?.[field])).join(' ');
-  rows.push({
-    label: 'req/s per run',
-    gateway: series('gateway', 'rps', format.rps),
-    baseline: series('baseline', 'rps', format.rps),
-    ratio: '',
-  });
-  rows.push({
-    label: 'RSS after each run, MiB',
-    gateway: series('gateway', 'rss', (v) => format.mib(v).replace(/\.\d$/, '')),
-    baseline: series('baseline', 'rss', (v) => format.mib(v).replace(/\.\d$/, '')),
-    ratio: '',
-  });
-  const decayRatio = (key) =>
-    first && last && runs.length > 1 ? last[key]?.rps / first[key]?.rps : undefined;
-  figure(
-    `req/s run ${runs.length} / run 1`,
-    decayRatio('gateway'),
-    decayRatio('baseline'),
-    (v) => (isNumber(v) ? v.toFixed(3) : '—'),
-    {
-      ratio: false,
-      target: 'gateway ≥ 0.95',
-      check: (g) => g >= 0.95,
-    },
-  );
-  const rssAfter = (key) => memoryAfterLoad[key]?.rss;
-  figure('RSS after load, MiB', rssAfter('gateway'), rssAfter('baseline'), format.mib, {
-    target: '≤ 1.2x baseline',
-    check: (g, b) => g / b <= 1.2,
-  });
-  figure(
-    `RSS after load, share of ${limit} MiB pod limit`,
-    rssAfter('gateway') / limit,
-    rssAfter('baseline') / limit,
-    format.percent,
-    {
-      ratio: false,
-      target: 'gateway < 80%',
-      check: (g) => g < 0.8,
-    },
-  );
-  figure(
-    `peak RSS (VmHWM), share of ${limit} MiB`,
-    memoryAfterLoad.gateway?.peak / limit,
-    memoryAfterLoad.baseline?.peak / limit,
-    format.percent,
-    {
-      ratio: false,
-      target: 'gateway < 80%',
-      check: (g) => g < 0.8,
-    },
-  );
+  if (ran('open-breaker')) openBreakerRows();
+  if (ran('decay')) decayRows();
   return rows;
+
+  function openBreakerRows() {
+    section(
+      `Open write breaker: POST /events refused (${settings.connections} connections saturated, then ${settings.fixedRate} req/s over ${settings.fixedRateConnections} connections)`,
+    );
+    const og = openBreaker.gateway;
+    const ob = openBreaker.baseline;
+    figure(
+      'upstream calls during the phase (any route)',
+      og?.upstreamCalls,
+      ob?.upstreamCalls,
+      format.count,
+      {
+        ratio: false,
+        target: 'gateway = 0',
+        check: (g) => g === 0,
+      },
+    );
+    figure('saturated req/s', og?.saturated.rps, ob?.saturated.rps, format.rps, {
+      target: '≥ 0.5x baseline',
+      check: (g, b) => g / b >= 0.5,
+    });
+    figure('saturated p99, ms', og?.saturated.p99, ob?.saturated.p99, format.ms);
+    figure(
+      `p99 at ${settings.fixedRate} req/s, ms`,
+      og?.fixedRate.p99,
+      ob?.fixedRate.p99,
+      format.ms,
+      {
+        target: 'gateway ≤ 2 ms',
+        check: (g) => g <= 2,
+      },
+    );
+  }
+
+  function decayRows() {
+    const runs = decay.runs ?? [];
+    const first = runs[0];
+    const last = runs.at(-1);
+    section(
+      `Memory and decay: ${runs.length} consecutive runs of ${settings.decayRunS} s, GET /users/:id/events (10 events)`,
+    );
+    const series = (key, field, fmt) => runs.map((run) => fmt(run[key]?.[field])).join(' ');
+    rows.push({
+      label: 'req/s per run',
+      gateway: series('gateway', 'rps', format.rps),
+      baseline: series('baseline', 'rps', format.rps),
+      ratio: '',
+    });
+    rows.push({
+      label: 'RSS after each run, MiB',
+      gateway: series('gateway', 'rss', (v) => format.mib(v).replace(/\.\d$/, '')),
+      baseline: series('baseline', 'rss', (v) => format.mib(v).replace(/\.\d$/, '')),
+      ratio: '',
+    });
+    const decayRatio = (key) =>
+      first && last && runs.length > 1 ? last[key]?.rps / first[key]?.rps : undefined;
+    figure(
+      `req/s run ${runs.length} / run 1`,
+      decayRatio('gateway'),
+      decayRatio('baseline'),
+      (v) => (isNumber(v) ? v.toFixed(3) : '—'),
+      {
+        ratio: false,
+        target: 'gateway ≥ 0.95',
+        check: (g) => g >= 0.95,
+      },
+    );
+    const rssAfter = (key) => memoryAfterLoad[key]?.rss;
+    figure('RSS after load, MiB', rssAfter('gateway'), rssAfter('baseline'), format.mib, {
+      target: '≤ 1.2x baseline',
+      check: (g, b) => g / b <= 1.2,
+    });
+    figure(
+      `RSS after load, share of ${limit} MiB pod limit`,
+      rssAfter('gateway') / limit,
+      rssAfter('baseline') / limit,
+      format.percent,
+      {
+        ratio: false,
+        target: 'gateway < 80%',
+        check: (g) => g < 0.8,
+      },
+    );
+    figure(
+      `peak RSS (VmHWM), share of ${limit} MiB`,
+      memoryAfterLoad.gateway?.peak / limit,
+      memoryAfterLoad.baseline?.peak / limit,
+      format.percent,
+      {
+        ratio: false,
+        target: 'gateway < 80%',
+        check: (g) => g < 0.8,
+      },
+    );
+  }
 }
 
 const metText = (met) => (met === undefined ? 'n/a' : met ? 'yes' : 'NO');
@@ -233,9 +348,17 @@ export function renderTable(results, settings, rows) {
     row.target ?? '',
     row.target ? metText(row.met) : '',
   ];
-  const table = [header, ...rows.filter((row) => !row.section)].map((row) =>
-    row === header ? Object.values(header) : cells(row),
-  );
+  /** Each section has its own header: its second column is the baseline, the ceiling or nginx. */
+  const sectionHeader = (against) => {
+    if (against === 'baseline') return Object.values(header);
+    const short = against === 'ceiling' ? 'ceil' : against;
+    return ['figure', 'gateway', against, `gw/${short}`, 'target', 'met'];
+  };
+  const table = [
+    header,
+    ...rows.filter((row) => !row.section),
+    ...rows.filter((row) => row.section).map((row) => ({ head: sectionHeader(row.against) })),
+  ].map((row) => (row === header ? Object.values(header) : (row.head ?? cells(row))));
   const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
   const line = (values) =>
     values
@@ -247,11 +370,10 @@ export function renderTable(results, settings, rows) {
   const { machine } = results.meta;
   const out = [
     `event-gateway bench, ${results.meta.startedAt}${settings.quick ? ' (quick)' : ''}: ${machine.cpu} x${machine.cores}, Node ${machine.node}, ${machine.os}`,
-    '',
-    line(Object.values(header)),
+    `gateway: ${results.meta.gatewayEntry ?? 'dist/main.js'}; scenarios: ${(settings.scenarios ?? SCENARIOS).join(', ')}${results.cacheHit?.tool ? `; cache-hit load tool: ${results.cacheHit.tool}` : ''}`,
   ];
   for (const row of rows) {
-    if (row.section) out.push('', `## ${row.section}`);
+    if (row.section) out.push('', `## ${row.section}`, line(sectionHeader(row.against)));
     else out.push(line(cells(row)));
   }
   out.push('', targetSummary(rows));
@@ -271,6 +393,67 @@ function markdownTable(head, body, left = []) {
   ].join('\n');
 }
 
+/** report.md's details of the cache-hit scenario: tool, bodies, every run, the accounting. */
+function cacheHitDetails(cacheHit) {
+  if (!cacheHit.servers) return [];
+  const out = ['### Cache hit runs (GET /users/1)', ''];
+  out.push(
+    `- Load tool: ${cacheHit.tool} (${cacheHit.toolWhy}); an unmeasured warm-up of each server first, then the rounds, the order reversed every other round.`,
+    `- Bodies: gateway and ceiling ${cacheHit.body?.bytes ?? '—'} B (\`${cacheHit.body?.contentType ?? '?'}\`); ${cacheHit.nginx ? `nginx ${cacheHit.nginx.bytes} B (the mock's own body for /getUserById/1; config \`nginx/nginx.conf\`)` : (cacheHit.nginxSkipped ?? 'no nginx')}`,
+    '- CPU per request: utime + stime of the server process and its children (nginx: master and worker) from `/proc/<pid>/stat` over each measured run, divided by the answers of the run (10 ms clock ticks).',
+    '',
+  );
+  const runs = [];
+  for (const [key, total] of Object.entries(cacheHit.servers)) {
+    for (const run of total.runs ?? []) {
+      runs.push([
+        String(run.round + 1),
+        key,
+        format.rps(run.rps),
+        format.ms(run.p50),
+        format.ms(run.p99),
+        format.ms(run.max),
+        String(run.answers),
+        Object.entries(run.statuses)
+          .map(([status, n]) => `${status}: ${n}`)
+          .join(', '),
+        String(run.errors + run.timeouts),
+        format.us((run.cpuTicks * 10_000) / run.answers),
+        String(run.upstreamCalls),
+      ]);
+    }
+  }
+  runs.sort((a, b) => Number(a[0]) - Number(b[0]));
+  out.push(
+    markdownTable(
+      [
+        'round',
+        'server',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'answers',
+        'statuses',
+        'errors + timeouts',
+        'CPU µs/req',
+        'upstream calls',
+      ],
+      runs,
+      [1, 7],
+    ),
+    '',
+  );
+  const acc = cacheHit.accounting;
+  if (acc) {
+    out.push(
+      `- Gateway accounting: ${acc.logLines} request log lines for GET /users/1, ${acc.logLinesWithIds} of them with a correlation id and a trace id; histogram \`${acc.histogramName ?? '(not found)'}\` count for route /users/:id: ${acc.histogram ?? '—'}; the load tool counted ${acc.answersCounted} answers (warm-up included), and up to ${acc.slack} more may have been in flight when runs stopped.`,
+      '',
+    );
+  }
+  return out;
+}
+
 /** report.md: the summary tables, every target, the details behind each figure, and the method. */
 export function renderMarkdown(results, settings, rows) {
   const { meta } = results;
@@ -279,8 +462,8 @@ export function renderMarkdown(results, settings, rows) {
   out.push(`# event-gateway benchmark: ${meta.startedAt}`, '');
   out.push(
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB; ${machine.os}; Node ${machine.node}; load average at start ${machine.loadAverage.map((v) => v.toFixed(2)).join(' ')}`,
-    `- Gateway: \`dist/main.js\` built from commit ${meta.commit ?? 'unknown'}${meta.uncommittedSourceChanges ? ' **plus uncommitted changes in src/ or mock-api/src/**' : ''}`,
-    `- Mode: ${settings.quick ? 'quick' : 'full'}; run took ${format.ms(meta.durationS)} s`,
+    `- Gateway: \`${meta.gatewayEntry ?? 'dist/main.js'}\` built from commit ${meta.commit ?? 'unknown'}${meta.uncommittedSourceChanges ? ' **plus uncommitted changes in src/ or mock-api/src/**' : ''}`,
+    `- Mode: ${settings.quick ? 'quick' : 'full'}; scenarios: ${(settings.scenarios ?? SCENARIOS).join(', ')}; run took ${format.ms(meta.durationS)} s`,
     `- CPU during the run, share of the machine: the bench and its servers ${format.percent(meta.cpu?.bench)}, other programs ${format.percent(meta.cpu?.others)}, stolen by the hypervisor ${format.percent(meta.cpu?.steal)}`,
     `- Gateway environment: ${Object.entries(meta.gatewayEnv)
       .map(([k, v]) => `\`${k}=${v}\``)
@@ -297,7 +480,7 @@ export function renderMarkdown(results, settings, rows) {
     out.push(`### ${current.title}`, '');
     out.push(
       markdownTable(
-        ['figure', 'gateway', 'baseline', 'gateway / baseline', 'target', 'met'],
+        ['figure', 'gateway', current.against, `gateway / ${current.against}`, 'target', 'met'],
         current.rows.map((row) => [
           row.label,
           row.gateway,
@@ -314,7 +497,7 @@ export function renderMarkdown(results, settings, rows) {
   for (const row of rows) {
     if (row.section) {
       flush();
-      current = { title: row.section, rows: [] };
+      current = { title: row.section, against: row.against ?? 'baseline', rows: [] };
     } else current.rows.push(row);
   }
   flush();
@@ -322,18 +505,31 @@ export function renderMarkdown(results, settings, rows) {
   out.push('![chart](chart.svg)', '');
 
   out.push('## Details', '');
-  out.push('### Start-up samples (ms)', '');
+  out.push('### Start-up samples (ms to the first 200; idle RSS MiB 1 s later)', '');
+  const startupNames = {
+    gateway: `gateway (${meta.gatewayEntry ?? 'dist/main.js'})`,
+    unbundled: 'gateway unbundled (dist/main.js)',
+    withRedis: `gateway with REDIS_URL (${results.startup.redisUrl ?? 'redis-server'})`,
+    baseline: 'baseline',
+  };
   out.push(
     markdownTable(
-      ['server', 'samples', 'median'],
-      ['gateway', 'baseline'].map((key) => [
-        key,
-        (results.startup[key]?.samples ?? []).map(format.ms).join(', '),
-        format.ms(results.startup[key]?.median),
-      ]),
+      ['server', 'samples, ms', 'median, ms', 'idle RSS samples, MiB', 'median, MiB'],
+      Object.entries(startupNames)
+        .filter(([key]) => results.startup[key])
+        .map(([key, name]) => [
+          name,
+          (results.startup[key].samples ?? []).map(format.ms).join(', '),
+          format.ms(results.startup[key].median),
+          (results.startup[key].rssSamples ?? []).map(format.mib).join(', '),
+          format.mib(results.startup[key].rss),
+        ]),
     ),
     '',
   );
+  for (const note of results.startup.notes ?? []) out.push(`- ${note}`);
+  if ((results.startup.notes ?? []).length > 0) out.push('');
+  out.push(...cacheHitDetails(results.cacheHit ?? {}));
   out.push('### Fan-out samples (ms, one request at a time)', '');
   out.push(
     markdownTable(
@@ -431,7 +627,7 @@ export function renderMarkdown(results, settings, rows) {
   }
   out.push('');
 
-  if (results.answerDifferences.length === 0) {
+  if (results.answersCompared && results.answerDifferences.length === 0) {
     out.push(
       'Both servers answered identical bodies on `/users`, `/users/1`, `/users/9010/events`, `/users/4/events`, `/events` and `/events/7` before the load.',
       '',
@@ -453,14 +649,15 @@ export function renderMarkdown(results, settings, rows) {
     `- At a fixed rate, autocannon gives each of the ${settings.fixedRateConnections} connections its share of the rate at the start of every second: requests arrive in bursts of up to ${settings.fixedRateConnections} at once, not evenly spaced.`,
     '- "Upstream calls" are read from the mock\'s `GET /__mock/stats` before and after a phase, once the mock has had no call for 200 ms. They include every route, and the calls of requests still in flight when the load generator stopped (why 10 events make a little over 11 calls per answer).',
     "- RSS is VmRSS (and VmHWM, the peak) from `/proc/<pid>/status` of the server processes themselves. Both servers run with the pod's NODE_OPTIONS unless BENCH_NODE_OPTIONS says otherwise (with it empty, V8 sizes its heap from this machine's memory and RSS grows with it under load).",
-    "- The gateway runs with its read cache off (READ_CACHE_TTL_MS=0), so that repeated requests measure its path to the upstream, as the baseline's do; `BENCH_GATEWAY_ENV=READ_CACHE_TTL_MS=5000` measures it as shipped.",
+    "- The gateway runs with its read cache off (READ_CACHE_TTL_MS=0), so that repeated requests measure its path to the upstream, as the baseline's do; `BENCH_GATEWAY_ENV=READ_CACHE_TTL_MS=5000` measures it as shipped. The cache-hit scenario alone runs its own gateway with READ_CACHE_TTL_MS=5000 (production defaults otherwise) against two anchors: `bench/ceiling-server.mjs` (bare Fastify answering the gateway's own bytes for GET /users/1) and nginx caching the mock (when installed).",
+    "- The cache-hit scenario uses wrk (one thread) when it is on PATH, autocannon otherwise; the other scenarios use autocannon. wrk runs as its own process; autocannon shares the bench's Node process.",
     '- The gateway coalesces identical reads in flight (UPSTREAM_COALESCE_READS, on by default); the baseline does not. Under 50 connections on one URL most gateway requests share an upstream call: see "upstream calls per answer". `BENCH_GATEWAY_ENV=UPSTREAM_COALESCE_READS=false` measures the gateway without it.',
     "- Run-to-run noise on a small shared machine is a few percent to tens of percent for short runs; the baseline's own last/first ratio in the decay scenario shows how much of a gateway ratio is noise.",
-    '- Start-up: from spawn to the first 200, polling every 5 ms, each server started cold (a new process) several times.',
+    '- Start-up: from spawn to the first 200 (gateway `/health`, baseline `/`), polling every 5 ms, each server started cold (a new process) several times; idle RSS read 1 s after each start. Variants: the bundle (the entry every scenario runs), the unbundled `dist/main.js`, and the bundle with REDIS_URL on a redis-server the bench starts (when installed). The tracing exporter is off (no OTEL_EXPORTER_OTLP_ENDPOINT).',
     '',
     '## Files',
     '',
-    '- `report.md` (this file), `chart.svg`, `results.json` (every figure), `gateway.log`, `baseline.log`, `mock.log` (gzipped, `.log.gz`, when over 5 MiB)',
+    '- `report.md` (this file), `chart.svg`, `results.json` (every figure), `gateway.log`, `baseline.log`, `mock.log`, `gateway-cache-hit.log`, `ceiling.log`, `startup-*.log`, `redis.log`, `nginx/` (config, access and error logs) (logs gzipped, `.log.gz`, when over 5 MiB)',
     '',
   );
   return out.join('\n');

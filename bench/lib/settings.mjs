@@ -22,8 +22,39 @@ function number(name, fallback, { min = 0, integer = false } = {}) {
   return value;
 }
 
+function loadTool(raw) {
+  if (raw === undefined || raw === '') return undefined;
+  if (!['wrk', 'autocannon'].includes(raw)) {
+    throw new Error(`BENCH_TOOL=${JSON.stringify(raw)}: wrk or autocannon`);
+  }
+  return raw;
+}
+
 /** As in the Dockerfile and deploy/k8s/deployment.yaml (a test keeps those two equal). */
 export const POD_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=8';
+
+/** The scenarios of `npm run bench`, in the order they run (BENCH_SCENARIOS picks a subset). */
+export const SCENARIOS = ['startup', 'cache-hit', 'fan-out', 'throughput', 'decay', 'open-breaker'];
+
+/**
+ * BENCH_SCENARIOS: a comma-separated list of scenario names (case and spaces ignored); unset or
+ * empty means all of them. Returns the names in run order; an unknown name is an error.
+ */
+export function parseScenarios(text) {
+  if (text === undefined || text.trim() === '') return [...SCENARIOS];
+  const names = text
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  const unknown = names.filter((name) => !SCENARIOS.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_SCENARIOS: unknown scenario(s) ${unknown.map((name) => JSON.stringify(name)).join(', ')}; known: ${SCENARIOS.join(', ')}`,
+    );
+  }
+  if (names.length === 0) throw new Error(`BENCH_SCENARIOS=${JSON.stringify(text)} names none`);
+  return SCENARIOS.filter((name) => names.includes(name));
+}
 
 export function loadSettings(argv = process.argv.slice(2)) {
   const unknown = argv.filter((arg) => arg !== '--quick');
@@ -46,6 +77,15 @@ export function loadSettings(argv = process.argv.slice(2)) {
     fixedRate: number('BENCH_RATE', 500, { min: 1, integer: true }),
     fixedRateConnections: number('BENCH_RATE_CONNECTIONS', 10, { min: 1, integer: true }),
     startups: number('BENCH_STARTUPS', 3, { min: 1, integer: true }),
+    scenarios: parseScenarios(process.env.BENCH_SCENARIOS),
+    /** The gateway every scenario runs: the production bundle when it is built. */
+    gatewayEntry: process.env.BENCH_GATEWAY_ENTRY || undefined,
+    /** Rounds of the cache-hit scenario (each server once per round, order alternating). */
+    cacheHitRounds: number('BENCH_CACHE_HIT_ROUNDS', pick(2, 1), { min: 1, integer: true }),
+    /** `wrk` (when on PATH) or `autocannon` for the cache-hit scenario; BENCH_TOOL forces one. */
+    tool: loadTool(process.env.BENCH_TOOL),
+    /** CPUs wrk is pinned to with taskset (e.g. `3` or `2-3`); unset: not pinned. */
+    wrkCpus: process.env.BENCH_WRK_CPUS || undefined,
     podLimitMiB: number('BENCH_POD_LIMIT_MIB', 320, { min: 1 }),
     /** Added to (or overriding) the gateway's environment. */
     gatewayEnvOverrides: parseEnvList(process.env.BENCH_GATEWAY_ENV),
