@@ -66,5 +66,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
 STOPSIGNAL SIGTERM
 # Node is PID 1 and handles SIGTERM/SIGINT itself (drain, close, exit 0); it starts no children.
 # The bundle's entry turns on Node's compile cache (NODE_COMPILE_CACHE, else the temporary
-# directory): a restarted container skips compiling the bundle again.
+# directory): a container restarted in place skips compiling the bundle again. Where the root
+# filesystem is read-only (the Deployment) nothing is cached unless /tmp is a writable volume.
 CMD ["node", "dist/bundle/main.js"]
