@@ -10,8 +10,9 @@ import type { GatewayConfig } from '../common/config/gateway-config';
  * answer is never a document a browser renders, so the page-only headers (COOP/CORP,
  * Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
  * X-Permitted-Cross-Domain-Policies, X-XSS-Protection, and a CSP listing sources) would cost about
- * 600 bytes on every answer and protect nothing. Content-Type is set by each answer, Cache-Control
- * by the read cache and the routes. `default-src 'none'` makes a JSON answer opened as a page inert.
+ * 420 bytes on every answer (helmet's set is about 640 bytes, this one about 220) and protect
+ * nothing. Content-Type is set by each answer. `default-src 'none'` makes a JSON answer opened as a
+ * page inert.
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
