@@ -1,7 +1,7 @@
 // `npm run build` ends here: the compiled gateway (dist/, from `nest build`) bundled by esbuild into
 // one file, dist/bundle/gateway.js, behind a small entry, dist/bundle/main.js, that turns on Node's
 // compile cache first. What this buys, measured (docs/performance.md): start-up and idle memory
-// (one file parsed instead of some 1,600 modules resolved, read and compiled one by one).
+// (one file parsed instead of over a thousand modules resolved, read and compiled one by one).
 //
 // Bundled from tsc's output rather than from the TypeScript sources because esbuild does not emit
 // decorator metadata, which Nest's dependency injection reads; tsc already wrote it.

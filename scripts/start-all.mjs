@@ -63,7 +63,14 @@ const builds = [
   {
     script: 'build',
     output: 'dist/bundle/main.js',
-    sources: ['src', 'scripts/bundle.mjs', 'tsconfig.build.json', 'nest-cli.json', ...shared],
+    sources: [
+      'src',
+      'scripts/bundle.mjs',
+      'scripts/bundle-externals.mjs',
+      'tsconfig.build.json',
+      'nest-cli.json',
+      ...shared,
+    ],
   },
   {
     script: 'build:mock',
