@@ -67,5 +67,6 @@ STOPSIGNAL SIGTERM
 # Node is PID 1 and handles SIGTERM/SIGINT itself (drain, close, exit 0); it starts no children.
 # The bundle's entry turns on Node's compile cache (NODE_COMPILE_CACHE, else the temporary
 # directory): a container restarted in place skips compiling the bundle again. Where the root
-# filesystem is read-only (the Deployment) nothing is cached unless /tmp is a writable volume.
+# filesystem is read-only nothing is cached unless /tmp is a writable volume (the Deployment
+# mounts one).
 CMD ["node", "dist/bundle/main.js"]

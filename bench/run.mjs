@@ -255,7 +255,7 @@ async function measureStartups(mockUrl) {
   } else notes.push('unbundled: not measured (the gateway entry is dist/main.js already)');
   if (gatewayEntry.startsWith('dist/bundle/')) {
     // The bundle's entry turns Node's compile cache on; the starts above find it warm after the
-    // first. A pod with a read-only root filesystem cannot write it: this is its start-up.
+    // first. A new pod has none yet: this is its start-up.
     kinds.push({
       ...gatewayKind({
         key: 'noCompileCache',

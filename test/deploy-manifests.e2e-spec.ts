@@ -121,6 +121,11 @@ describe('Kubernetes manifests and Dockerfile', () => {
     expect(container.resources.limits.memory).toBeDefined();
   });
 
+  it("gives the read-only container one writable directory, /tmp, for Node's compile cache", () => {
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(gateway.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+  });
+
   it("sizes V8's heap to fit the pod's memory limit, the same in the image and the Deployment", () => {
     const nodeOptions = container.env.find((e: any) => e.name === 'NODE_OPTIONS').value as string;
     const flag = (name: string) => Number(new RegExp(`--${name}=(\\d+)`).exec(nodeOptions)?.[1]);

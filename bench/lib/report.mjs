@@ -89,7 +89,7 @@ export function buildRows(results, settings) {
     });
     if (startup.noCompileCache) {
       figure(
-        'bundle without the compile cache (read-only pod): start-up, ms',
+        'bundle without the compile cache (a new pod): start-up, ms',
         startup.noCompileCache.median,
         startup.baseline?.median,
         format.ms,
@@ -663,7 +663,7 @@ export function renderMarkdown(results, settings, rows) {
     "- The cache-hit scenario uses wrk (one thread) when it is on PATH, autocannon otherwise; the other scenarios use autocannon. wrk runs as its own process; autocannon shares the bench's Node process.",
     '- The gateway coalesces identical reads in flight (UPSTREAM_COALESCE_READS, on by default); the baseline does not. Under 50 connections on one URL most gateway requests share an upstream call: see "upstream calls per answer". `BENCH_GATEWAY_ENV=UPSTREAM_COALESCE_READS=false` measures the gateway without it.',
     "- Run-to-run noise on a small shared machine is a few percent to tens of percent for short runs; the baseline's own last/first ratio in the decay scenario shows how much of a gateway ratio is noise.",
-    '- Start-up: from spawn to the first 200 (gateway `/health`, baseline `/`), polling every 5 ms, each server started cold (a new process) several times; idle RSS read 1 s after each start. Variants: the bundle (the entry every scenario runs; the compile cache its entry turns on is warm after its first start), the bundle with `NODE_DISABLE_COMPILE_CACHE=1` (as in a pod whose root filesystem is read-only), the unbundled `dist/main.js`, and the bundle with REDIS_URL on a redis-server the bench starts (when installed). The tracing exporter is off (no OTEL_EXPORTER_OTLP_ENDPOINT).',
+    '- Start-up: from spawn to the first 200 (gateway `/health`, baseline `/`), polling every 5 ms, each server started cold (a new process) several times; idle RSS read 1 s after each start. Variants: the bundle (the entry every scenario runs; the compile cache its entry turns on is warm after its first start), the bundle with `NODE_DISABLE_COMPILE_CACHE=1` (as a new pod starts), the unbundled `dist/main.js`, and the bundle with REDIS_URL on a redis-server the bench starts (when installed). The tracing exporter is off (no OTEL_EXPORTER_OTLP_ENDPOINT).',
     '',
     '## Files',
     '',
