@@ -418,15 +418,7 @@ function cacheHitDetails(cacheHit) {
       runs.push([
         String(run.round + 1),
         key,
-        format.rps(run.rps),
-        format.ms(run.p50),
-        format.ms(run.p99),
-        format.ms(run.max),
-        String(run.answers),
-        Object.entries(run.statuses)
-          .map(([status, n]) => `${status}: ${n}`)
-          .join(', '),
-        String(run.errors + run.timeouts),
+        ...loadRunCells(run),
         format.us((run.cpuTicks * 10_000) / run.answers),
         String(run.upstreamCalls),
       ]);
@@ -554,21 +546,7 @@ export function renderMarkdown(results, settings, rows) {
   );
   out.push('### Load runs', '');
   const loadRow = (name, server, run) =>
-    run
-      ? [
-          name,
-          server,
-          format.rps(run.rps),
-          format.ms(run.p50),
-          format.ms(run.p99),
-          format.ms(run.max),
-          String(run.answers),
-          Object.entries(run.statuses)
-            .map(([s, n]) => `${s}: ${n}`)
-            .join(', '),
-          String(run.errors + run.timeouts),
-        ]
-      : [name, server, '—', '—', '—', '—', '—', '—', '—'];
+    run ? [name, server, ...loadRunCells(run)] : [name, server, '—', '—', '—', '—', '—', '—', '—'];
   const loadRows = [];
   for (const entry of Object.values(results.throughput)) {
     for (const server of ['gateway', 'baseline']) {
@@ -671,4 +649,19 @@ export function renderMarkdown(results, settings, rows) {
     '',
   );
   return out.join('\n');
+}
+
+/** One load run's cells: req/s, p50, p99, max, answers, statuses, errors and timeouts. */
+function loadRunCells(run) {
+  return [
+    format.rps(run.rps),
+    format.ms(run.p50),
+    format.ms(run.p99),
+    format.ms(run.max),
+    String(run.answers),
+    Object.entries(run.statuses)
+      .map(([status, n]) => `${status}: ${n}`)
+      .join(', '),
+    String(run.errors + run.timeouts),
+  ];
 }
