@@ -9,6 +9,7 @@ import { PinoNestLogger } from './logging/pino-nest-logger';
 import { configureApp } from './server/configure-app';
 import { createFastifyAdapter } from './server/fastify-adapter';
 import { optionalParts } from './server/start-up-summary';
+import { RELEASE_AFTER_LISTEN_MS, releaseStartUpMemory } from './server/start-up-memory';
 
 const logger = new Logger('Bootstrap');
 
@@ -33,6 +34,9 @@ async function bootstrap(): Promise<void> {
   // The config holds the base URL without its credentials (loadConfig takes them out).
   logger.log(`Upstream Event API: ${config.upstream.baseUrl}`);
   for (const line of optionalParts(config)) logger.log(line);
+  // Idle memory: the young generation grown while loading goes back to the system, once the first
+  // probes have been answered (server/start-up-memory.ts).
+  setTimeout(releaseStartUpMemory, RELEASE_AFTER_LISTEN_MS).unref();
 }
 
 /**
