@@ -427,19 +427,7 @@ function cacheHitDetails(cacheHit) {
   runs.sort((a, b) => Number(a[0]) - Number(b[0]));
   out.push(
     markdownTable(
-      [
-        'round',
-        'server',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'max ms',
-        'answers',
-        'statuses',
-        'errors + timeouts',
-        'CPU µs/req',
-        'upstream calls',
-      ],
+      ['round', 'server', ...LOAD_RUN_COLUMNS, 'CPU µs/req', 'upstream calls'],
       runs,
       [1, 7],
     ),
@@ -560,24 +548,7 @@ export function renderMarkdown(results, settings, rows) {
       loadRow(`POST /events, open breaker, ${settings.fixedRate} req/s`, server, entry?.fixedRate),
     );
   }
-  out.push(
-    markdownTable(
-      [
-        'run',
-        'server',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'max ms',
-        'answers',
-        'statuses',
-        'errors + timeouts',
-      ],
-      loadRows,
-      [1, 7],
-    ),
-    '',
-  );
+  out.push(markdownTable(['run', 'server', ...LOAD_RUN_COLUMNS], loadRows, [1, 7]), '');
   out.push('### Memory and decay per run', '');
   out.push(
     markdownTable(
@@ -651,7 +622,18 @@ export function renderMarkdown(results, settings, rows) {
   return out.join('\n');
 }
 
-/** One load run's cells: req/s, p50, p99, max, answers, statuses, errors and timeouts. */
+/** The columns of `loadRunCells`. */
+const LOAD_RUN_COLUMNS = [
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'max ms',
+  'answers',
+  'statuses',
+  'errors + timeouts',
+];
+
+/** One load run's cells, in the order of LOAD_RUN_COLUMNS. */
 function loadRunCells(run) {
   return [
     format.rps(run.rps),
