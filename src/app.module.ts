@@ -34,8 +34,8 @@ export class AppModule {
         LegacyModule.register(creation),
         ...(auth ? [auth] : []),
         HealthModule.register(queue, auth),
-        // Operators' breaker controls exist only with a token to guard them.
-        ...(config.admin.token === undefined ? [] : [AdminModule]),
+        // Operators' controls exist only with a token to guard them; dead letters, with the queue.
+        ...(config.admin.token === undefined ? [] : [AdminModule.register(queue)]),
       ],
     };
   }

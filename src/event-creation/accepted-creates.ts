@@ -1,4 +1,27 @@
+import { ApiError } from '../common/errors/api-error';
 import type { Event } from '../upstream/event-api.models';
+
+/** What a create refused for a full queue is told to wait, in seconds. */
+export const QUEUE_FULL_RETRY_AFTER_S = 5;
+
+/**
+ * 503 DELIVERY_QUEUE_FULL: the queue of accepted creates holds EVENT_DELIVERY_MAX_PENDING pending
+ * creates. Nothing was stored (no job; a key's claim is released as it was), so it is "not done":
+ * the same request, with the same Idempotency-Key or none, can be sent again after Retry-After.
+ */
+export class DeliveryQueueFullError extends ApiError {
+  override readonly name = 'DeliveryQueueFullError';
+
+  constructor(maxPending: number) {
+    super({
+      status: 503,
+      code: 'DELIVERY_QUEUE_FULL',
+      message: `The queue of accepted creates is full (${maxPending} pending): nothing was done, retry after Retry-After`,
+      headers: { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_S) },
+      log: 'none',
+    });
+  }
+}
 
 /** `GET /event-requests/{id}`: where an accepted create stands. */
 export interface EventRequestView {
@@ -19,7 +42,11 @@ export interface EventRequestView {
 export interface AcceptedCreates {
   /** Whether the queue can take a create now (Redis is reachable). */
   readonly available: boolean;
-  /** Queues \`event\` for delivery; the request id follows \`eventIdForRequest\` when given. */
+  /**
+   * Queues \`event\` for delivery; the request id follows \`eventIdForRequest\` when given. Throws
+   * \`DeliveryQueueFullError\` (nothing queued) past EVENT_DELIVERY_MAX_PENDING, unless the request
+   * is already queued (a keyed create queued before).
+   */
   enqueue(event: Event, eventIdForRequest?: string): Promise<EventRequestView>;
 }
 

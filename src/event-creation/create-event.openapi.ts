@@ -1,10 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { CircuitState } from '../circuit-breaker';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { ApiError, type Problem } from '../common/errors/api-error';
+import { toErrorResponse } from '../common/errors/error-response';
 import {
   ApiErrorResponse,
   ApiJsonBodyResponses,
+  RETRY_AFTER_HEADER,
 } from '../common/openapi/api-error-responses.decorator';
+import { UpstreamCircuitOpenError } from '../upstream/event-api.errors';
+import { CircuitOpenResponseDto } from '../upstream/event-api-error.responses';
+import { DeliveryQueueFullError } from './accepted-creates';
 import { EventRequestDto } from './dto/event-request.dto';
 
 const clientError = (status: number, code: Problem['code'], message: string) =>
@@ -76,4 +83,52 @@ export function ApiAcceptedCreate(): MethodDecorator {
       },
     },
   });
+}
+
+/**
+ * Every 503 of `POST /events`, in one response (a method's 503 replaces the controller's): the
+ * open write breaker's, and those of `Prefer: respond-async` (a full queue, Redis away).
+ */
+export function ApiCreateUnavailable(): MethodDecorator {
+  const causes = [
+    UpstreamCircuitOpenError.of('event-api.write', CircuitState.Open, 10_000),
+    new DeliveryQueueFullError(10_000),
+    new ApiError({
+      status: 503,
+      code: 'STATE_UNAVAILABLE',
+      message:
+        'Accepted creates cannot be reached while shared state is unavailable: retry shortly',
+      headers: { 'Retry-After': '2' },
+      log: 'none',
+    }),
+    new ApiError({
+      status: 503,
+      code: 'ACCEPTANCE_UNKNOWN',
+      message:
+        'Shared state did not confirm that the create was queued: it may still be delivered. Retry with the same Idempotency-Key',
+      headers: { 'Retry-After': '2' },
+      log: 'none',
+    }),
+  ];
+  return applyDecorators(
+    ApiExtraModels(CircuitOpenResponseDto, ErrorResponseDto),
+    ApiResponse({
+      status: 503,
+      description:
+        'Not done, retry after `Retry-After`: the write breaker is open (CIRCUIT_OPEN, no upstream call was made); with `Prefer: respond-async`, the queue of accepted creates holds EVENT_DELIVERY_MAX_PENDING creates (DELIVERY_QUEUE_FULL, nothing was queued, the Idempotency-Key stays usable), or shared state is unavailable (STATE_UNAVAILABLE). Maybe done: ACCEPTANCE_UNKNOWN (retry with the same Idempotency-Key).',
+      schema: {
+        oneOf: [
+          { $ref: getSchemaPath(CircuitOpenResponseDto) },
+          { $ref: getSchemaPath(ErrorResponseDto) },
+        ],
+      },
+      headers: RETRY_AFTER_HEADER,
+      examples: Object.fromEntries(
+        causes.map((cause) => {
+          const { body } = toErrorResponse(cause, '3f1c2a4e-8d0b-4d52-9a57-0f7d7f2b6a10');
+          return [body.code, { summary: body.code, value: body }];
+        }),
+      ),
+    }),
+  );
 }

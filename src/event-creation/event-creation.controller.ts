@@ -8,7 +8,12 @@ import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses
 import { CreateEventDto } from '../events/dto/create-event.dto';
 import { EventDto } from '../events/dto/event.dto';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
-import { ApiAcceptedCreate, ApiCreateEventBody, IDEMPOTENT_REPLAYED } from './create-event.openapi';
+import {
+  ApiAcceptedCreate,
+  ApiCreateEventBody,
+  ApiCreateUnavailable,
+  IDEMPOTENT_REPLAYED,
+} from './create-event.openapi';
 import { answerCreation, prefersRespondAsync } from './creation-answer';
 import { EventCreation } from './event-creation.service';
 
@@ -41,6 +46,7 @@ export class EventCreationController {
   })
   @ApiAcceptedCreate()
   @ApiCreateEventBody()
+  @ApiCreateUnavailable()
   async createEvent(
     @Body() body: CreateEventDto,
     @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,

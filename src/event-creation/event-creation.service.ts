@@ -3,7 +3,7 @@ import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error-response';
 import { requestContext } from '../common/request-context';
 import { EventApiError } from '../upstream/event-api.errors';
-import { ACCEPTED_CREATES, type AcceptedCreates } from './accepted-creates';
+import { ACCEPTED_CREATES, DeliveryQueueFullError, type AcceptedCreates } from './accepted-creates';
 import { fingerprint } from '../idempotency/idempotency-key';
 import { Idempotency, type KeyClaim } from '../idempotency/idempotency.service';
 import type { StoredOutcome } from '../idempotency/idempotency.store';
@@ -103,9 +103,16 @@ export class EventCreation {
    * A client error (422: the user does not exist) is a definite outcome, stored and replayed. An
    * upstream failure after sending leaves the effect unknown: the key keeps its event id and the
    * retry checks the upstream first. A failure before anything was sent (a refused write) frees
-   * the key, unless an earlier attempt's effect was already unknown.
+   * the key, unless an earlier attempt's effect was already unknown. So does a full queue of
+   * accepted creates (503 DELIVERY_QUEUE_FULL: nothing queued).
    */
   private async settleFailure(claim: KeyClaim, error: unknown): Promise<void> {
+    if (error instanceof DeliveryQueueFullError) {
+      // Refused before anything was queued or sent: the key is left as it was found, so the same
+      // key, sent again once there is room, is queued then (and never replays this refusal).
+      await this.idempotency.release(claim, claim.mayExist);
+      return;
+    }
     if (error instanceof ApiError && !(error instanceof EventApiError)) {
       const response = toErrorResponse(error, requestContext.current()?.correlationId ?? '');
       if (response.status < 500) {

@@ -1,5 +1,9 @@
-import type { AcceptedCreates, EventRequestView } from '../event-creation/accepted-creates';
-import { type Clock, WALL_CLOCK } from '../common';
+import {
+  DeliveryQueueFullError,
+  type AcceptedCreates,
+  type EventRequestView,
+} from '../event-creation/accepted-creates';
+import { type Clock, CLOCK, WALL_CLOCK } from '../common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -13,49 +17,45 @@ import type { Event } from '../upstream/event-api.models';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
 import { withDeadline } from '../redis/queue-connection';
+import { acceptanceUnknown, queueUnavailable } from './queue-errors';
 import {
   DELIVER_EVENT_JOB,
   EVENT_DELIVERY_QUEUE,
+  PENDING_STATES,
   type DeliveryJobData,
 } from './event-request.model';
+import { PendingBound } from './pending-bound';
 
 /**
  * A request id that follows an event id: the same event is never queued twice. A UUIDv8 (RFC 9562:
  * version 8, variant 10, the other 122 bits from a SHA-256), so it passes the route's UUID check.
  */
-function requestIdFor(eventId: string): string {
+export function requestIdFor(eventId: string): string {
   const hex = createHash('sha256').update(`event-request:${eventId}`).digest('hex');
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Redis outages are logged once by the Redis connection; a client is told when to retry. */
-const QUEUE_RETRY_AFTER_S = 2;
-
-/** The queue lives in Redis: while Redis does not answer, neither does the queue. */
-export function queueUnavailable(): ApiError {
-  return new ApiError({
-    status: 503,
-    code: 'STATE_UNAVAILABLE',
-    message: 'Accepted creates cannot be reached while shared state is unavailable: retry shortly',
-    headers: { 'Retry-After': String(QUEUE_RETRY_AFTER_S) },
-    log: 'none',
-  });
-}
+export { acceptanceUnknown, queueUnavailable };
 
 /**
- * Queueing failed after the command may have reached Redis (it timed out, or the connection
- * dropped): the create may have been accepted and may be delivered. Never "not done".
+ * One queue operation: refused at once while Redis is known to be away (503 STATE_UNAVAILABLE:
+ * nothing was sent), and bounded by REDIS_QUEUE_TIMEOUT_MS. If Redis fails or is late during it
+ * the answer is `failed()` (never a 500): STATE_UNAVAILABLE for reads, ACCEPTANCE_UNKNOWN for a
+ * write that may have reached Redis.
  */
-export function acceptanceUnknown(): ApiError {
-  return new ApiError({
-    status: 503,
-    code: 'ACCEPTANCE_UNKNOWN',
-    message:
-      'Shared state did not confirm that the create was queued: it may still be delivered. Retry with the same Idempotency-Key',
-    headers: { 'Retry-After': String(QUEUE_RETRY_AFTER_S) },
-    log: 'none',
-  });
+export async function onQueue<T>(
+  redis: RedisConnection,
+  timeoutMs: number,
+  operation: () => Promise<T>,
+  failed: () => ApiError = queueUnavailable,
+): Promise<T> {
+  if (!redis.available) throw queueUnavailable();
+  try {
+    return await withDeadline(operation(), timeoutMs, failed);
+  } catch {
+    throw failed();
+  }
 }
 
 /**
@@ -66,15 +66,23 @@ export function acceptanceUnknown(): ApiError {
 export class EventDeliveries implements AcceptedCreates {
   private readonly keepDeliveredSeconds: number;
   private readonly timeoutMs: number;
+  /** EVENT_DELIVERY_MAX_PENDING, checked before anything is queued. */
+  private readonly bound: PendingBound;
 
   constructor(
     @InjectQueue(EVENT_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJobData>,
     @Inject(REDIS) private readonly redis: RedisConnection,
     @Inject(WALL_CLOCK) private readonly clock: Clock,
     config: ConfigService<GatewayConfig, true>,
+    @Inject(CLOCK) monotonic: Clock,
   ) {
     this.keepDeliveredSeconds = Math.ceil(config.get('idempotency.ttlMs', { infer: true }) / 1000);
     this.timeoutMs = config.get('redis.queueTimeoutMs', { infer: true });
+    this.bound = new PendingBound(
+      config.get('eventDelivery.maxPending', { infer: true }),
+      () => this.onQueue(() => this.pending()),
+      () => monotonic.now(),
+    );
     // Connection errors are the Redis connection's to report (once per outage); without a
     // listener BullMQ would print each one.
     queue.on('error', () => undefined);
@@ -88,9 +96,31 @@ export class EventDeliveries implements AcceptedCreates {
   /**
    * Queues `event` for delivery. With `eventIdForRequest` (a key's event id), the request id is
    * derived from it, so queueing the same keyed create again returns the request already queued.
+   * Refused with DELIVERY_QUEUE_FULL, before anything is written, when EVENT_DELIVERY_MAX_PENDING
+   * creates are pending (see PendingBound for how exact that is).
    */
   async enqueue(event: Event, eventIdForRequest?: string): Promise<EventRequestView> {
     const requestId = eventIdForRequest ? requestIdFor(eventIdForRequest) : randomUUID();
+    if (!(await this.bound.admit())) {
+      // A keyed create queued before (its claim's outcome was lost) is answered, not refused.
+      const queued = eventIdForRequest ? await this.find(requestId) : undefined;
+      if (queued) return queued;
+      throw new DeliveryQueueFullError(this.bound.max);
+    }
+    try {
+      return await this.add(event, requestId);
+    } finally {
+      this.bound.settled();
+    }
+  }
+
+  /** Pending creates on the queue: waiting, delayed or being delivered (one Redis round trip). */
+  async pending(): Promise<number> {
+    const counts = await this.queue.getJobCounts(...PENDING_STATES);
+    return PENDING_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
+  }
+
+  private async add(event: Event, requestId: string): Promise<EventRequestView> {
     const data: DeliveryJobData = {
       requestId,
       event,
@@ -125,22 +155,8 @@ export class EventDeliveries implements AcceptedCreates {
     return this.view(job, status);
   }
 
-  /**
-   * One queue operation: refused at once while Redis is known to be away (503 STATE_UNAVAILABLE:
-   * nothing was sent), and bounded by REDIS_QUEUE_TIMEOUT_MS. If Redis fails or is late during it
-   * the answer is `failed()` (never a 500): STATE_UNAVAILABLE for reads, ACCEPTANCE_UNKNOWN for a
-   * write that may have reached Redis.
-   */
-  private async onQueue<T>(
-    operation: () => Promise<T>,
-    failed: () => ApiError = queueUnavailable,
-  ): Promise<T> {
-    if (!this.redis.available) throw queueUnavailable();
-    try {
-      return await withDeadline(operation(), this.timeoutMs, failed);
-    } catch {
-      throw failed();
-    }
+  private onQueue<T>(operation: () => Promise<T>, failed?: () => ApiError): Promise<T> {
+    return onQueue(this.redis, this.timeoutMs, operation, failed);
   }
 
   private view(job: Job<DeliveryJobData>, status: EventRequestView['status']): EventRequestView {

@@ -37,8 +37,9 @@ export function deliveryBackoffMs(
  * separate Deployment can run the workers). Never sends while the write breaker refuses writes: the
  * job waits for the breaker's retry-after without using an attempt. Retries with backoff and
  * jitter until delivered, refused for good (the user does not exist), or older than
- * EVENT_DELIVERY_MAX_AGE_MS. Exactly once, across crashes: once a send may have started, every
- * later run asks the upstream whether the event exists before sending it again.
+ * EVENT_DELIVERY_MAX_AGE_MS (from an operator's retry, if any). Exactly once, across crashes and
+ * operators' retries: once a send may have started, or after a retry, every run asks the upstream
+ * whether the event exists before sending it again.
  */
 @Injectable()
 export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -126,16 +127,19 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     job: Job<DeliveryJobData>,
     token?: string,
   ): Promise<{ deliveredAt: string; sent: boolean }> {
-    const { event, createdAt } = job.data;
+    const { event, createdAt, retriedAt } = job.data;
     const now = this.clock.now();
     const maxAgeMs = this.config.get('eventDelivery.maxAgeMs', { infer: true });
-    if (now - Date.parse(createdAt) > maxAgeMs) {
+    // An operator's retry starts the clock again (else a create given up for its age would be
+    // given up again at once).
+    if (now - Date.parse(retriedAt ?? createdAt) > maxAgeMs) {
       this.outcomes.emit('expired');
       throw new UnrecoverableError(`Not delivered within ${maxAgeMs} ms: given up`);
     }
     const refusal = this.eventApi.writeRefusal();
     if (refusal) return this.postpone(job, token, refusal.retryAfterMs);
-    const mayExist = job.data.sendStartedAt !== undefined;
+    // A retried dead letter is always looked up first, whatever its earlier runs did.
+    const mayExist = job.data.sendStartedAt !== undefined || retriedAt !== undefined;
     if (!mayExist) {
       await job.updateData({ ...job.data, sendStartedAt: new Date(now).toISOString() });
     }

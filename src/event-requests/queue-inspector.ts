@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Queue } from 'bullmq';
 import type { GatewayConfig } from '../common/config/gateway-config';
 import { withDeadline } from '../redis/queue-connection';
-import { EVENT_DELIVERY_QUEUE, type DeliveryJobData } from './event-request.model';
+import { EVENT_DELIVERY_QUEUE, PENDING_STATES, type DeliveryJobData } from './event-request.model';
 
 /** Counts of the delivery queue and the age of its oldest pending create. */
 export interface QueueState {
@@ -12,6 +12,10 @@ export interface QueueState {
   readonly delayed: number;
   readonly active: number;
   readonly failed: number;
+  /** Counted against the bound: waiting, delayed and active (and prioritized, never used). */
+  readonly pending: number;
+  /** EVENT_DELIVERY_MAX_PENDING: past it, async creates are refused (DELIVERY_QUEUE_FULL). */
+  readonly maxPending: number;
   readonly oldestPendingSeconds: number;
 }
 
@@ -19,12 +23,14 @@ export interface QueueState {
 @Injectable()
 export class QueueInspector {
   private readonly timeoutMs: number;
+  private readonly maxPending: number;
 
   constructor(
     @InjectQueue(EVENT_DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJobData>,
     config: ConfigService<GatewayConfig, true>,
   ) {
     this.timeoutMs = config.get('redis.queueTimeoutMs', { infer: true });
+    this.maxPending = config.get('eventDelivery.maxPending', { infer: true });
   }
 
   /** The queue's state; rejects after REDIS_QUEUE_TIMEOUT_MS (the queue's connection waits). */
@@ -37,7 +43,7 @@ export class QueueInspector {
   }
 
   private async read(now: number): Promise<QueueState> {
-    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+    const counts = await this.queue.getJobCounts(...PENDING_STATES, 'failed');
     // The oldest pending create is at the head of the waiting list, in hand, or delayed: look at
     // a bounded number of each.
     const pending = [
@@ -51,6 +57,8 @@ export class QueueInspector {
       delayed: counts.delayed ?? 0,
       active: counts.active ?? 0,
       failed: counts.failed ?? 0,
+      pending: PENDING_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0),
+      maxPending: this.maxPending,
       oldestPendingSeconds: Math.max(0, Math.floor((now - oldest) / 1000)),
     };
   }

@@ -6,7 +6,9 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { Counter, Gauge, register } from 'prom-client';
+import type { GatewayConfig } from '../common/config/gateway-config';
 
 import { DeliveryEvents } from '../event-requests/delivery-events';
 import { QUEUE_INSPECTOR } from '../event-requests/event-request.model';
@@ -23,7 +25,8 @@ function metric<T>(name: string, create: () => T): T {
 
 /**
  * The queue of accepted creates (only with REDIS_URL): jobs by state and the age of the oldest
- * pending one, read from the queue when Prometheus scrapes, and delivery attempts by outcome.
+ * pending one, the pending count against its bound (EVENT_DELIVERY_MAX_PENDING), read from the
+ * queue when Prometheus scrapes, and delivery attempts by outcome.
  */
 @Injectable()
 export class EventDeliveryMetrics implements OnModuleInit, OnModuleDestroy {
@@ -33,6 +36,7 @@ export class EventDeliveryMetrics implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Optional() @Inject(QUEUE_INSPECTOR) private readonly inspector?: QueueInspector,
     @Optional() private readonly deliveries?: DeliveryEvents,
+    @Optional() private readonly config?: ConfigService<GatewayConfig, true>,
   ) {}
 
   onModuleInit(): void {
@@ -99,6 +103,26 @@ export class EventDeliveryMetrics implements OnModuleInit, OnModuleDestroy {
           },
         }),
     );
+    metric(
+      METRICS.eventDeliveryPending,
+      () =>
+        new Gauge({
+          name: METRICS.eventDeliveryPending,
+          help: 'Accepted creates pending (waiting, delayed, active), as counted against event_delivery_max_pending',
+          async collect() {
+            const state = await read();
+            if (state) this.set(state.pending);
+          },
+        }),
+    );
+    metric(
+      METRICS.eventDeliveryMaxPending,
+      () =>
+        new Gauge({
+          name: METRICS.eventDeliveryMaxPending,
+          help: 'EVENT_DELIVERY_MAX_PENDING: pending creates past which async creates are refused (DELIVERY_QUEUE_FULL)',
+        }),
+    ).set(this.config?.get('eventDelivery.maxPending', { infer: true }) ?? 0);
   }
 
   onModuleDestroy(): void {
@@ -108,6 +132,8 @@ export class EventDeliveryMetrics implements OnModuleInit, OnModuleDestroy {
       METRICS.eventDeliveryAttempts,
       METRICS.eventDeliveryJobs,
       METRICS.eventDeliveryOldestPending,
+      METRICS.eventDeliveryPending,
+      METRICS.eventDeliveryMaxPending,
     ]) {
       register.removeSingleMetric(name);
     }

@@ -13,6 +13,8 @@ export const METRICS = {
   eventDeliveryAttempts: 'event_delivery_attempts_total',
   eventDeliveryJobs: 'event_delivery_jobs',
   eventDeliveryOldestPending: 'event_delivery_oldest_pending_seconds',
+  eventDeliveryPending: 'event_delivery_pending',
+  eventDeliveryMaxPending: 'event_delivery_max_pending',
 } as const;
 
 /** `circuit_breaker_state` values. */

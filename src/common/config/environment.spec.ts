@@ -40,6 +40,7 @@ describe('validateEnvironment', () => {
       EVENT_DELIVERY_WORKER: true,
       EVENT_DELIVERY_MAX_AGE_MS: 86400000,
       EVENT_DELIVERY_CONCURRENCY: 4,
+      EVENT_DELIVERY_MAX_PENDING: 10000,
       EVENT_DELIVERY_LOCK_MS: 30000,
       HTTP_HEADERS_TIMEOUT_MS: 10000,
       HTTP_REQUEST_TIMEOUT_MS: 30000,
@@ -106,6 +107,8 @@ describe('validateEnvironment', () => {
     ['OTEL_BSP_MAX_QUEUE_SIZE', '0'],
     ['OTEL_SDK_DISABLED', 'yes'],
     ['LEGACY_SUNSET_AT', 'next year'],
+    ['EVENT_DELIVERY_MAX_PENDING', '0'],
+    ['EVENT_DELIVERY_MAX_PENDING', 'lots'],
   ])('stops with one line naming %s=%s', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);
     expect(() => validateEnvironment({ [name]: value })).toThrow(

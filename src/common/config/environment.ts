@@ -220,6 +220,16 @@ export class EnvironmentVariables {
   @Max(64)
   readonly EVENT_DELIVERY_CONCURRENCY: number = 4;
 
+  /**
+   * The bound of the queue of accepted creates: pending (waiting, delayed or being delivered) creates
+   * past which a `Prefer: respond-async` create is refused (503 DELIVERY_QUEUE_FULL).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  readonly EVENT_DELIVERY_MAX_PENDING: number = 10_000;
+
   /** How long a worker holds a job without renewing; a dead worker's jobs move on after it. */
   @Type(() => Number)
   @IsInt()

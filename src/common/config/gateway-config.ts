@@ -47,6 +47,8 @@ export interface GatewayConfig {
     readonly maxAgeMs: number;
     readonly concurrency: number;
     readonly lockMs: number;
+    /** Pending accepted creates past which an async create is refused (503 DELIVERY_QUEUE_FULL). */
+    readonly maxPending: number;
   };
   readonly idempotency: {
     /** How long an Idempotency-Key is remembered. */
@@ -171,6 +173,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       maxAgeMs: e.EVENT_DELIVERY_MAX_AGE_MS,
       concurrency: e.EVENT_DELIVERY_CONCURRENCY,
       lockMs: e.EVENT_DELIVERY_LOCK_MS,
+      maxPending: e.EVENT_DELIVERY_MAX_PENDING,
     },
     tracing: {
       serviceName: env.OTEL_SERVICE_NAME?.trim() || SERVICE_NAME,

@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was first used with a different body',
   IDEMPOTENCY_REQUEST_IN_FLIGHT: 'The first request with this Idempotency-Key is still in flight',
   EVENT_REQUEST_NOT_FOUND: 'No accepted create request with this id',
+  EVENT_REQUEST_NOT_FAILED:
+    'Only a failed accepted create can be retried; this one is pending or delivered',
+  DELIVERY_QUEUE_FULL:
+    'The queue of accepted creates is at EVENT_DELIVERY_MAX_PENDING: nothing was done, retry after Retry-After',
   STATE_UNAVAILABLE: 'Shared state (Redis) is unavailable: nothing was done, retry shortly',
   ACCEPTANCE_UNKNOWN:
     'Shared state did not confirm the create was queued: it may be delivered; retry with the same Idempotency-Key',
