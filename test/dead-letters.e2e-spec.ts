@@ -154,7 +154,8 @@ describe('dead letters: GET /admin/event-requests and POST /admin/event-requests
 
     it('answers 401 without the token or with a wrong one, before validating anything', async () => {
       const app = await start();
-      for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }]) {
+      const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${TOKEN}x` }];
+      for (const headers of attempts) {
         const response = await admin(app, 'GET', '/admin/event-requests?status=nope', headers);
         expect(response.statusCode).toBe(401);
         expect(response.json().code).toBe('UNAUTHORIZED');
