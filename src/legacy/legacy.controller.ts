@@ -45,11 +45,17 @@ export class LegacyController {
   }
 
   @Get('getEventsByUserId/:id')
-  @ApiOperation({ summary: "List a user's events (use GET /users/{id}/events)", deprecated: true })
+  @ApiOperation({
+    summary: "List a user's events (use GET /users/{id}/events)",
+    description:
+      'The original contract: any failed fetch fails the whole list. `Prefer: handling=lenient` is not honoured here (only on GET /v1/users/{id}/events).',
+    deprecated: true,
+  })
   @ApiCachedRead({ type: [EventDto] })
   @ApiIdPathParam()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
   getEventsByUserId(@IdParam() id: string): Promise<Answer<Event[]>> {
+    // Strict whatever Prefer says: new behaviour only on the resource path, like respond-async.
     return this.cache.serve(CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
   }
 

@@ -47,4 +47,33 @@ describe('ReadCache', () => {
     const gone = notFound('USER_NOT_FOUND', 'User "1" not found');
     await expect(cache.serve('k', () => Promise.reject(gone))).rejects.toBe(gone);
   });
+
+  it('serves a value it may not store without storing it: the next read loads again', async () => {
+    const { cache } = setup();
+    const first = await cache.serve('k', () => Promise.resolve('part'), { storable: () => false });
+    expect(first).toEqual(new Answer('part', { 'cache-status': 'event-gateway; fwd=miss' }));
+    const load = jest.fn().mockResolvedValue('whole');
+    const second = await cache.serve('k', load, { storable: (value) => value === 'whole' });
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(second.headers['cache-status']).toBe('event-gateway; fwd=miss; stored');
+  });
+
+  describe('peek', () => {
+    it('gives a held entry with its age, fresh or within stale-if-error, without loading', async () => {
+      const { cache, clock } = setup();
+      await cache.serve('k', () => Promise.resolve('v'));
+      clock.advance(400);
+      await expect(cache.peek('k')).resolves.toEqual({ value: 'v', ageMs: 400, fresh: true });
+      clock.advance(30_000);
+      await expect(cache.peek('k')).resolves.toEqual({ value: 'v', ageMs: 30_400, fresh: false });
+    });
+
+    it('gives nothing for a key never stored, or stored longer ago than both windows', async () => {
+      const { cache, clock } = setup();
+      await expect(cache.peek('k')).resolves.toBeUndefined();
+      await cache.serve('k', () => Promise.resolve('v'));
+      clock.advance(61_000);
+      await expect(cache.peek('k')).resolves.toBeUndefined();
+    });
+  });
 });

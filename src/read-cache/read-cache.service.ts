@@ -52,6 +52,24 @@ export interface CachedRead<T> {
   readonly ageSeconds?: number;
 }
 
+/** Options of a read through the cache. */
+export interface ReadOptions<T> {
+  /**
+   * Whether a loaded value may be stored (by default every one is): a value that is not (a
+   * partial answer) is served once, marked `fwd=miss` without `stored`, and never served again.
+   */
+  readonly storable?: (value: T) => boolean;
+}
+
+/** An entry held in the cache, fresh or within stale-if-error, as `peek` finds it. */
+export interface HeldEntry {
+  readonly value: unknown;
+  /** Milliseconds since the upstream answered. */
+  readonly ageMs: number;
+  /** Whether it is still within READ_CACHE_TTL_MS. */
+  readonly fresh: boolean;
+}
+
 /**
  * The read cache (RFC 9111 semantics, RFC 9211 `Cache-Status`): a stored read is served without
  * asking the upstream for READ_CACHE_TTL_MS; past that, the upstream is asked again, and if it
@@ -76,8 +94,12 @@ export class ReadCache {
   }
 
   /** `read`, as the route's answer: the value with its `Cache-Status` and `Age` headers. */
-  async serve<T>(key: string, load: () => Promise<T>): Promise<Answer<T>> {
-    const read = await this.read(key, load);
+  async serve<T>(
+    key: string,
+    load: () => Promise<T>,
+    options: ReadOptions<T> = {},
+  ): Promise<Answer<T>> {
+    const read = await this.read(key, load, options);
     return new Answer(
       read.value,
       read.ageSeconds === undefined
@@ -86,7 +108,11 @@ export class ReadCache {
     );
   }
 
-  async read<T>(key: string, load: () => Promise<T>): Promise<CachedRead<T>> {
+  async read<T>(
+    key: string,
+    load: () => Promise<T>,
+    options: ReadOptions<T> = {},
+  ): Promise<CachedRead<T>> {
     const { entry, storeFailed } = await this.lookup(key);
     const now = this.clock.now();
     const ageMs = entry ? Math.max(0, now - entry.storedAt) : 0;
@@ -109,9 +135,25 @@ export class ReadCache {
       throw error;
     }
     this.events.emit({ kind: 'read', outcome: 'miss' });
+    if (options.storable?.(value) === false) {
+      return { value, cacheStatus: `${CACHE_NAME}; fwd=miss` };
+    }
     const stored = await this.save(key, { storedAt: this.clock.now(), value });
     const detail = storeFailed || !stored ? '; detail=store-unavailable' : '';
     return { value, cacheStatus: `${CACHE_NAME}; fwd=miss${stored ? '; stored' : ''}${detail}` };
+  }
+
+  /**
+   * The entry held under `key` if it is fresh or still within stale-if-error, with its age;
+   * `undefined` otherwise, or while the store is unavailable. Never loads, and counts no read: for
+   * filling a hole in a partial answer with the last good copy of one part.
+   */
+  async peek(key: string): Promise<HeldEntry | undefined> {
+    const { entry } = await this.lookup(key);
+    if (!entry) return undefined;
+    const ageMs = Math.max(0, this.clock.now() - entry.storedAt);
+    if (ageMs >= this.ttlMs + this.staleIfErrorMs) return undefined;
+    return { value: entry.value, ageMs, fresh: ageMs < this.ttlMs };
   }
 
   /** Forgets `keys` everywhere (every replica, with Redis): a write changed what they hold. */

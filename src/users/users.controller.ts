@@ -1,8 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Headers } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer } from '../common/answer';
 import { RESOURCE_API_VERSIONS } from '../common/api-version';
 import { IdParam } from '../common/id-param';
+import { preferredHandling } from '../common/prefer';
 import {
   ApiIdPathParam,
   ApiNotFoundResponse,
@@ -14,6 +15,12 @@ import { EventDto } from '../events/dto/event.dto';
 import { ApiCachedRead } from '../read-cache/read-cache.openapi';
 import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 import { UserDto } from './dto/user.dto';
+import { PartialUserEvents } from './partial-user-events';
+import {
+  ApiPreferHandling,
+  LENIENT_ANSWER_DESCRIPTION,
+  LENIENT_ANSWER_HEADERS,
+} from './partial-user-events.openapi';
 import { UsersService } from './users.service';
 
 @ApiTags('Users')
@@ -24,6 +31,7 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly cache: ReadCache,
+    private readonly partial: PartialUserEvents,
   ) {}
 
   @Get()
@@ -46,12 +54,22 @@ export class UsersController {
   @ApiOperation({
     summary: "List a user's events",
     description:
-      'Fetches the events concurrently (each distinct id once, bounded by UPSTREAM_MAX_CONCURRENCY), in the order the user lists them. Ids the upstream no longer knows are left out.',
+      'Fetches the events concurrently (each distinct id once, bounded by UPSTREAM_MAX_CONCURRENCY), in the order the user lists them. Ids the upstream no longer knows are left out. ' +
+      'Any other failed fetch fails the whole list, unless the request says `Prefer: handling=lenient`: then the answer is the events the gateway has, and the headers say which are missing or stale, and why.',
   })
-  @ApiCachedRead({ type: [EventDto] })
+  @ApiCachedRead({
+    type: [EventDto],
+    description: LENIENT_ANSWER_DESCRIPTION,
+    headers: LENIENT_ANSWER_HEADERS,
+  })
   @ApiIdPathParam()
+  @ApiPreferHandling()
   @ApiNotFoundResponse('No such user', 'USER_NOT_FOUND')
-  getUserEvents(@IdParam() id: string): Promise<Answer<Event[]>> {
+  getUserEvents(
+    @IdParam() id: string,
+    @Headers('prefer') prefer: string | undefined,
+  ): Promise<Answer<Event[]>> {
+    if (preferredHandling(prefer) === 'lenient') return this.partial.serve(id);
     return this.cache.serve(CacheKeys.userEvents(id), () => this.users.getUserEvents(id));
   }
 }
