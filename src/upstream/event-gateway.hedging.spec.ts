@@ -1,5 +1,7 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import nock from 'nock';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
 import { CLOCK } from '../common';
 import { ClockModule } from '../common/clock.module';
@@ -7,7 +9,7 @@ import { loadConfig } from '../common/config/gateway-config';
 import { gatewayConfigModule } from '../common/config/gateway-config.module';
 import { FakeClock } from '../testing/fake-clock';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../testing/nock-upstream';
-import { TracingModule } from '../tracing/tracing.module';
+import { SPAN_EXPORTER, TracingModule } from '../tracing/tracing.module';
 import { UpstreamHttpError } from './event-api.errors';
 import { EventGateway } from './event-gateway';
 import { EventGatewayModule } from './event-gateway.module';
@@ -54,6 +56,7 @@ describe('EventGateway: hedged reads and the retry budget', () => {
   let gateway: EventGateway;
   let registry: CircuitBreakerRegistry;
   let clock: FakeClock;
+  let spans: InMemorySpanExporter;
   let calls: UpstreamCallEvent[];
   let extras: ExtraAttemptEvent[];
   /** Resolves once `count` attempts have been reported (whatever their outcome). */
@@ -68,11 +71,14 @@ describe('EventGateway: hedged reads and the retry budget', () => {
       ...env,
     });
     clock = new FakeClock();
+    spans = new InMemorySpanExporter();
     moduleRef = await Test.createTestingModule({
       imports: [gatewayConfigModule(config), ClockModule, TracingModule, EventGatewayModule],
     })
       .overrideProvider(CLOCK)
       .useValue(clock)
+      .overrideProvider(SPAN_EXPORTER)
+      .useValue(spans)
       .compile();
     gateway = moduleRef.get(EventGateway);
     registry = moduleRef.get(CircuitBreakerRegistry);
@@ -112,6 +118,14 @@ describe('EventGateway: hedged reads and the retry budget', () => {
       { operation: 'getEventById', kind: 'hedge', result: 'sent' },
       { operation: 'getEventById', kind: 'hedge', result: 'won' },
     ]);
+    // Two CLIENT spans: the hedge marked as one; the loser cancelled, and no error.
+    const attempts = spans.getFinishedSpans().map((span) => span.attributes);
+    expect(attempts).toEqual([
+      expect.objectContaining({ 'event_api.outcome': 'success', 'event_api.hedge': true }),
+      expect.not.objectContaining({ 'event_api.hedge': true }),
+    ]);
+    expect(attempts[1]['event_api.outcome']).toBe('cancelled');
+    expect(spans.getFinishedSpans()[1].status.code).not.toBe(SpanStatusCode.ERROR);
     held.answer(0, 200, upstreamEvent(7, 4, 'too late')); // answering the aborted one changes nothing
   });
 
