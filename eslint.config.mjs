@@ -56,6 +56,40 @@ export default tseslint.config(
     },
   },
   {
+    // Load control (hedged requests, the retry budget, latency percentiles) is plain TypeScript
+    // too, under the same rule as the breaker core.
+    files: ['src/load-control/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@nestjs/*',
+                'axios',
+                'axios/*',
+                'fastify',
+                'fastify/*',
+                '@fastify/*',
+                'rxjs',
+              ],
+              message: 'Load control must not depend on a framework or HTTP library.',
+            },
+            {
+              group: ['../*', '!../common', '!../testing'],
+              message: 'Load control must not import the rest of the gateway.',
+            },
+            {
+              group: ['../common/*'],
+              message: 'Load control imports only the common primitives (../common).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { ...globals.node } },

@@ -3,6 +3,8 @@ export const METRICS = {
   httpRequestDuration: 'http_request_duration_seconds',
   upstreamRequestDuration: 'upstream_request_duration_seconds',
   upstreamRequests: 'upstream_requests_total',
+  upstreamHedges: 'upstream_hedges_total',
+  retryBudgetRefusals: 'upstream_retry_budget_refusals_total',
   circuitBreakerState: 'circuit_breaker_state',
   circuitBreakerTransitions: 'circuit_breaker_transitions_total',
   circuitBreakerRejections: 'circuit_breaker_rejections_total',

@@ -45,6 +45,16 @@ const METRIC_PROVIDERS = [
     help: 'Upstream Event API calls, by operation and outcome (rejected: refused by the breaker)',
     labelNames: ['operation', 'outcome'],
   }),
+  makeCounterProvider({
+    name: METRICS.upstreamHedges,
+    help: 'Hedged reads: hedges sent (admitted by the breaker) and hedges whose answer was used, by operation',
+    labelNames: ['operation', 'result'],
+  }),
+  makeCounterProvider({
+    name: METRICS.retryBudgetRefusals,
+    help: 'Extra read attempts (hedges, retries) the retry budget refused, by operation and kind',
+    labelNames: ['operation', 'kind'],
+  }),
   makeGaugeProvider({
     name: METRICS.circuitBreakerState,
     help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open, 3 forced open, 4 disabled',

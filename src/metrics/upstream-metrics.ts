@@ -3,7 +3,11 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
-import { UpstreamCallEvents, type UpstreamCallEvent } from '../upstream/upstream-call-events';
+import {
+  UpstreamCallEvents,
+  type ExtraAttemptEvent,
+  type UpstreamCallEvent,
+} from '../upstream/upstream-call-events';
 import { BREAKER_STATE_VALUE, METRICS } from './metric-names';
 
 /** Turns the Event API client's call events and the breakers' transitions into metrics. */
@@ -24,6 +28,10 @@ export class UpstreamMetrics implements OnModuleInit, OnModuleDestroy {
     private readonly transitions: Counter<'name' | 'from' | 'to'>,
     @InjectMetric(METRICS.circuitBreakerRejections)
     private readonly rejections: Counter<'name'>,
+    @InjectMetric(METRICS.upstreamHedges)
+    private readonly hedges: Counter<'operation' | 'result'>,
+    @InjectMetric(METRICS.retryBudgetRefusals)
+    private readonly budgetRefusals: Counter<'operation' | 'kind'>,
   ) {}
 
   onModuleInit(): void {
@@ -32,6 +40,7 @@ export class UpstreamMetrics implements OnModuleInit, OnModuleDestroy {
     }
     this.subscriptions.push(
       this.calls.on((call) => this.recordCall(call)),
+      this.calls.extraAttempts.on((extra) => this.recordExtraAttempt(extra)),
       this.registry.onStateChange((change) => {
         this.transitions.inc({ name: change.breaker, from: change.from, to: change.to });
         this.breakerState.set({ name: change.breaker }, BREAKER_STATE_VALUE[change.to]);
@@ -41,6 +50,11 @@ export class UpstreamMetrics implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
+  }
+
+  private recordExtraAttempt({ operation, kind, result }: ExtraAttemptEvent): void {
+    if (result === 'refused') this.budgetRefusals.inc({ operation, kind });
+    else if (kind === 'hedge') this.hedges.inc({ operation, result });
   }
 
   private recordCall({ operation, breaker, outcome, durationSeconds }: UpstreamCallEvent): void {

@@ -14,6 +14,8 @@ export type UpstreamOutcome =
   | 'network'
   | 'malformed'
   | 'rejected'
+  /** A hedged read's losing attempt, aborted because the other one answered: no failure. */
+  | 'cancelled'
   | 'error';
 
 /** Everything the gateway concludes from one kind of upstream failure, decided in one place. */

@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigService } from '@nestjs/config';
 import {
@@ -18,10 +18,17 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
-import { backoffMs } from '../common';
+import { backoffMs, CLOCK, type Clock } from '../common';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { requestContext } from '../common/request-context';
 import type { GatewayConfig } from '../common/config/gateway-config';
+import {
+  hedged,
+  HedgedCallFailed,
+  isLostRace,
+  LatencyPercentile,
+  RetryBudget,
+} from '../load-control';
 import { Tracing } from '../tracing/tracing.service';
 import { useCircuitBreaker, type BreakerRequestConfig } from './circuit-breaker.interceptors';
 import {
@@ -56,18 +63,32 @@ export interface UpstreamCall<T> {
 }
 
 /**
- * Runs `attempt`, and once more after a jittered pause (50–100% of `delayMs`) if it failed in a way
- * whose verdict says a retry may help. For idempotent reads only.
+ * Runs `attempt(false)`, and once more, `attempt(true)`, after a jittered pause (50–100% of
+ * `delayMs`) if it failed in a way whose verdict says a retry may help and `mayRetry` (asked only
+ * then: a retry budget) allows it; otherwise the first error is thrown. For idempotent reads only.
  */
-export async function retryOnce<T>(attempt: () => Promise<T>, delayMs: number): Promise<T> {
+export async function retryOnce<T>(
+  attempt: (retry: boolean) => Promise<T>,
+  delayMs: number,
+  mayRetry: () => boolean = () => true,
+): Promise<T> {
   try {
-    return await attempt();
+    return await attempt(false);
   } catch (error) {
-    if (!(error instanceof EventApiError) || !error.verdict.retryable) throw error;
+    if (!(error instanceof EventApiError) || !error.verdict.retryable || !mayRetry()) throw error;
     await sleep(backoffMs(0, { baseMs: delayMs, maxMs: delayMs, jitterRatio: 0.5 }));
-    return attempt();
+    return attempt(true);
   }
 }
+
+/** Which attempt of a read (or the one attempt of a write) an upstream attempt is. */
+type AttemptRole = 'first' | 'retry' | 'hedge';
+
+/**
+ * An attempt's request config. `admission` is read by the upstream concurrency limit: a hedge
+ * never queues for a slot (`immediate`); first attempts and retries leave it unset.
+ */
+type AttemptRequest<T> = BreakerRequestConfig<T> & { readonly admission?: 'queue' | 'immediate' };
 
 /**
  * Single flight: while a call for a key is in flight, callers with the same key share its promise
@@ -114,6 +135,10 @@ export class EventGateway implements OnApplicationShutdown {
   private readonly detachBreakers: () => void;
   /** Reads in flight, each with the span context of the request that started it. */
   private readonly inFlightReads = new InFlightCalls<SpanContext | undefined>();
+  /** Each read operation's recent latencies, which time its hedges. */
+  private readonly latencies = new Map<UpstreamOperation, LatencyPercentile>();
+  /** What retries and hedges of reads spend from. */
+  private readonly retryBudget: RetryBudget;
 
   constructor(
     private readonly http: HttpService,
@@ -121,8 +146,10 @@ export class EventGateway implements OnApplicationShutdown {
     private readonly calls: UpstreamCallEvents,
     private readonly tracing: Tracing,
     config: ConfigService<GatewayConfig, true>,
+    @Inject(CLOCK) clock: Clock,
   ) {
     this.settings = config.get('upstream', { infer: true });
+    this.retryBudget = new RetryBudget({ ...this.settings.retryBudget, clock });
     this.upstreamHost = new URL(this.settings.baseUrl).hostname;
     this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
   }
@@ -201,19 +228,91 @@ export class EventGateway implements OnApplicationShutdown {
   }
 
   /**
-   * A read: retried once when its failure is retryable, and shared with identical reads already in
-   * flight from any request. A shared call is made (and traced) under the request that started it:
-   * only its correlation id and trace context are sent upstream, and it counts once for the
-   * breaker and the metrics; a request that joins it gets a span link to the request that started
-   * it, so its trace still leads to the upstream call it waited for.
+   * A read: hedged when slow, retried once when its failure is retryable (at most one extra
+   * attempt in all, and only while the retry budget allows it), and shared with identical reads
+   * already in flight from any request. A shared call is made (and traced) under the request that
+   * started it: only its correlation id and trace context are sent upstream, and it counts once
+   * for the breaker and the metrics; a request that joins it gets a span link to the request that
+   * started it, so its trace still leads to the upstream call it waited for.
    */
   private read<T>(call: UpstreamCall<T>, key = call.path): Promise<T> {
-    const attempt = () => retryOnce(() => this.attempt(call), this.settings.retryDelayMs);
+    const attempt = () => this.readOnce(call);
     if (!this.settings.coalesceReads) return attempt();
     const active = trace.getActiveSpan();
     return this.inFlightReads.share(key, attempt, active?.spanContext(), (origin) => {
       if (origin) active?.addLink({ context: origin, attributes: { 'event_api.coalesced': true } });
     });
+  }
+
+  /**
+   * One read with its extra attempt: the first attempt, hedged once it is slower than the delay
+   * (`hedgeDelayMs`); if it failed retryably and was not hedged, one retry. Every first attempt
+   * earns the retry budget its share; the hedge and the retry each spend from it, and one it
+   * refuses is not made (the first attempt's answer or error stands) and is reported.
+   */
+  private async readOnce<T>(call: UpstreamCall<T>): Promise<T> {
+    this.retryBudget.deposit();
+    let hedgeSent = false;
+    const firstAttempt = async (): Promise<T> => {
+      try {
+        const result = await hedged((role, signal) => this.attempt(call, { role, signal }), {
+          delayMs: this.hedgeDelayMs(call.operation),
+          mayHedge: () => this.withdrawExtraAttempt(call.operation, 'hedge'),
+        });
+        if (result.winner === 'hedge') {
+          this.calls.extraAttempts.emit({
+            operation: call.operation,
+            kind: 'hedge',
+            result: 'won',
+          });
+        }
+        return result.value;
+      } catch (error) {
+        if (!(error instanceof HedgedCallFailed)) throw error;
+        hedgeSent = error.hedged;
+        throw error.firstError;
+      }
+    };
+    return retryOnce(
+      (retry) => (retry ? this.attempt(call, { role: 'retry' }) : firstAttempt()),
+      this.settings.retryDelayMs,
+      // A read whose hedge failed too has had its extra attempt.
+      () => !hedgeSent && this.withdrawExtraAttempt(call.operation, 'retry'),
+    );
+  }
+
+  /**
+   * How long a read's first attempt runs alone before it is hedged: the operation's recent
+   * percentile latency (`UPSTREAM_HEDGE_PERCENTILE`), clamped to the floor and the ceiling; the
+   * ceiling while too few answers are known. `Infinity` (never) when hedging is off, or when the
+   * delay would reach the deadline (the first attempt has failed by then).
+   */
+  private hedgeDelayMs(operation: UpstreamOperation): number {
+    const { enabled, minDelayMs, maxDelayMs } = this.settings.hedge;
+    if (!enabled) return Infinity;
+    const observed = this.latencyOf(operation).value() ?? maxDelayMs;
+    const delay = Math.min(Math.max(Math.ceil(observed), minDelayMs), maxDelayMs);
+    return delay < this.settings.timeoutMs ? delay : Infinity;
+  }
+
+  private latencyOf(operation: UpstreamOperation): LatencyPercentile {
+    let latency = this.latencies.get(operation);
+    if (!latency) {
+      latency = new LatencyPercentile({ percentile: this.settings.hedge.percentile });
+      this.latencies.set(operation, latency);
+    }
+    return latency;
+  }
+
+  /** Takes one extra attempt from the retry budget, or reports its refusal. */
+  private withdrawExtraAttempt(operation: UpstreamOperation, kind: 'hedge' | 'retry'): boolean {
+    if (this.retryBudget.tryWithdraw()) return true;
+    this.calls.extraAttempts.emit({ operation, kind, result: 'refused' });
+    trace.getActiveSpan()?.addEvent('retry_budget.refused', {
+      'event_api.operation': operation,
+      'retry_budget.kind': kind,
+    });
+    return false;
   }
 
   /**
@@ -223,8 +322,17 @@ export class EventGateway implements OnApplicationShutdown {
    * the body and settles the permit; the attempt is reported to the call observers. A refused
    * attempt is no CLIENT span (its span is dropped unended, so never exported) but an event on the
    * request's span.
+   *
+   * A hedged read's attempts also stop when `signal` aborts: an attempt aborted because the other
+   * one answered (a `LostRace`) is no failure for the breaker (its permit is released, the verdict
+   * of an error that is not an upstream one) and ends as `cancelled`. A successful read's latency,
+   * and a cancelled first attempt's time until then (a lower bound of it), feed the operation's
+   * percentile.
    */
-  private async attempt<T>(call: UpstreamCall<T>): Promise<T> {
+  private async attempt<T>(
+    call: UpstreamCall<T>,
+    { role = 'first', signal }: { role?: AttemptRole; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const span = this.tracing.tracer.startSpan(`event-api ${call.operation}`, {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -233,16 +341,20 @@ export class EventGateway implements OnApplicationShutdown {
         [ATTR_SERVER_ADDRESS]: this.upstreamHost,
         'event_api.operation': call.operation,
         'circuit_breaker.name': call.breaker,
+        ...(role === 'hedge' ? { 'event_api.hedge': true } : {}),
+        ...(role === 'retry' ? { 'event_api.retry': true } : {}),
       },
     });
-    const request: BreakerRequestConfig<T> = {
+    const deadline = AbortSignal.timeout(this.settings.timeoutMs);
+    const request: AttemptRequest<T> = {
       method: call.method,
       url: call.path,
       data: call.body,
       circuitBreaker: call.breaker,
       parse: call.parse,
-      signal: AbortSignal.timeout(this.settings.timeoutMs),
+      signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
       headers: this.outgoingHeaders(span),
+      ...(role === 'hedge' ? { admission: 'immediate' } : {}),
     };
     const started = performance.now();
     let outcome: UpstreamOutcome = 'success';
@@ -256,6 +368,10 @@ export class EventGateway implements OnApplicationShutdown {
         this.reportRefusal(call.operation, error);
         throw error;
       }
+      if (!(error instanceof EventApiError) && isLostRace(signal?.reason)) {
+        outcome = 'cancelled';
+        throw error;
+      }
       outcome = error instanceof EventApiError ? error.verdict.outcome : 'error';
       if (error instanceof UpstreamHttpError) {
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, error.upstreamStatus);
@@ -264,14 +380,25 @@ export class EventGateway implements OnApplicationShutdown {
       throw error;
     } finally {
       if (outcome !== 'rejected') {
+        const elapsedMs = performance.now() - started;
         span.setAttribute('event_api.outcome', outcome);
         span.end();
+        if (outcome === 'success' || (outcome === 'cancelled' && role === 'first')) {
+          if (call.breaker === READ_BREAKER) this.latencyOf(call.operation).record(elapsedMs);
+        }
         this.calls.emit({
           operation: call.operation,
           breaker: call.breaker,
           outcome,
-          durationSeconds: (performance.now() - started) / 1000,
+          durationSeconds: elapsedMs / 1000,
         });
+        if (role === 'hedge') {
+          this.calls.extraAttempts.emit({
+            operation: call.operation,
+            kind: 'hedge',
+            result: 'sent',
+          });
+        }
       }
     }
   }

@@ -17,8 +17,22 @@ export interface UpstreamCallEvent {
 }
 
 /**
+ * A read's extra attempt (docs/resilience.md, "Hedged reads and the retry budget"): a hedge the
+ * breaker admitted (`sent`, reported as it ends) and a hedge whose answer was used (`won`), or an
+ * extra attempt, hedge or retry, that the retry budget refused (`refused`: none was made).
+ */
+export interface ExtraAttemptEvent {
+  readonly operation: UpstreamOperation;
+  readonly kind: 'hedge' | 'retry';
+  readonly result: 'sent' | 'won' | 'refused';
+}
+
+/**
  * Where the Event API client reports its calls. Metrics (and later tracing) subscribe to it, so
  * the client depends on nobody who watches it.
  */
 @Injectable()
-export class UpstreamCallEvents extends Emitter<UpstreamCallEvent> {}
+export class UpstreamCallEvents extends Emitter<UpstreamCallEvent> {
+  /** Hedges and refusals by the retry budget, beside the attempts themselves. */
+  readonly extraAttempts = new Emitter<ExtraAttemptEvent>();
+}

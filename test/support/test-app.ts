@@ -18,12 +18,16 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 /**
  * Settings every e2e app starts from: the nock-stubbed upstream, no pause before a retry, no
  * drain delay on close (the shutdown test sets one), and the read cache off, so that every read
- * reaches the (stubbed) upstream unless a test turns the cache on to test it.
+ * reaches the (stubbed) upstream unless a test turns the cache on to test it. Hedged reads are
+ * off: they are timed by the latencies an app has seen (a few ms from nock), so a suite that
+ * holds an answer or counts upstream calls would see hedges depending on the machine's speed;
+ * test/hedged-reads.e2e-spec.ts turns them on to test them.
  */
 const TEST_ENV = {
   NODE_ENV: 'test',
   EVENT_API_BASE_URL: UPSTREAM,
   UPSTREAM_RETRY_DELAY_MS: '0',
+  UPSTREAM_HEDGE_READS: 'false',
   SHUTDOWN_DRAIN_MS: '0',
   READ_CACHE_TTL_MS: '0',
   READ_CACHE_STALE_IF_ERROR_MS: '0',

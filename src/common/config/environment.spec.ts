@@ -14,6 +14,13 @@ describe('validateEnvironment', () => {
       UPSTREAM_MAX_CONCURRENCY: 64,
       UPSTREAM_RETRY_DELAY_MS: 100,
       UPSTREAM_COALESCE_READS: true,
+      UPSTREAM_HEDGE_READS: true,
+      UPSTREAM_HEDGE_PERCENTILE: 95,
+      UPSTREAM_HEDGE_MIN_DELAY_MS: 50,
+      UPSTREAM_HEDGE_MAX_DELAY_MS: 1000,
+      UPSTREAM_RETRY_BUDGET_RATIO: 0.1,
+      UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND: 5,
+      UPSTREAM_RETRY_BUDGET_WINDOW_MS: 10000,
       CIRCUIT_BREAKER_FAILURE_THRESHOLD: 3,
       CIRCUIT_BREAKER_FAILURE_WINDOW_MS: 30000,
       CIRCUIT_BREAKER_RESET_TIMEOUT_MS: 10000,
@@ -136,6 +143,46 @@ describe('validateEnvironment', () => {
       }),
     ).toThrow(/CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS must be at least/);
   });
+
+  it('rejects a hedge delay floor above its ceiling', () => {
+    expect(() =>
+      validateEnvironment({
+        UPSTREAM_HEDGE_MIN_DELAY_MS: '500',
+        UPSTREAM_HEDGE_MAX_DELAY_MS: '400',
+      }),
+    ).toThrow(
+      'Invalid configuration: UPSTREAM_HEDGE_MIN_DELAY_MS (500) must not be greater than UPSTREAM_HEDGE_MAX_DELAY_MS (400)',
+    );
+    expect(() =>
+      validateEnvironment({
+        UPSTREAM_HEDGE_MIN_DELAY_MS: '400',
+        UPSTREAM_HEDGE_MAX_DELAY_MS: '400',
+      }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ['UPSTREAM_HEDGE_PERCENTILE', '49', 'UPSTREAM_HEDGE_PERCENTILE must not be less than 50'],
+    ['UPSTREAM_HEDGE_PERCENTILE', '100', 'UPSTREAM_HEDGE_PERCENTILE must not be greater than 99.9'],
+    ['UPSTREAM_HEDGE_READS', 'maybe', 'UPSTREAM_HEDGE_READS must be a boolean value'],
+    [
+      'UPSTREAM_RETRY_BUDGET_RATIO',
+      '1.5',
+      'UPSTREAM_RETRY_BUDGET_RATIO must not be greater than 1',
+    ],
+    [
+      'UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND',
+      '-1',
+      'UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND must not be less than 0',
+    ],
+    [
+      'UPSTREAM_RETRY_BUDGET_WINDOW_MS',
+      '10',
+      'UPSTREAM_RETRY_BUDGET_WINDOW_MS must not be less than 1000',
+    ],
+  ])('rejects %s=%s', (name, value, message) => {
+    expect(() => validateEnvironment({ [name]: value })).toThrow(message);
+  });
 });
 
 describe('ADMIN_TOKEN', () => {
@@ -232,6 +279,13 @@ describe('loadConfig', () => {
     expect(config.upstream.baseUrl).toBe('http://api.test');
     expect(config.security.corsOrigins).toEqual(['http://a.test', 'http://b.test']);
     expect(config.circuitBreaker.write).toEqual({ failureThreshold: 3, windowMs: 30_000 });
+    expect(config.upstream.hedge).toEqual({
+      enabled: true,
+      percentile: 95,
+      minDelayMs: 50,
+      maxDelayMs: 1000,
+    });
+    expect(config.upstream.retryBudget).toEqual({ ratio: 0.1, minPerSecond: 5, windowMs: 10_000 });
   });
 });
 

@@ -72,6 +72,52 @@ export class EnvironmentVariables {
   @IsBoolean()
   readonly UPSTREAM_COALESCE_READS: boolean = true;
 
+  /** Hedged reads: a read slower than its operation's recent percentile gets one more attempt. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  readonly UPSTREAM_HEDGE_READS: boolean = true;
+
+  /** Which percentile of an operation's recent latencies a read may take before it is hedged. */
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(50)
+  @Max(99.9)
+  readonly UPSTREAM_HEDGE_PERCENTILE: number = 95;
+
+  /** The hedge delay's floor (and ceiling, below), whatever the percentile says. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  readonly UPSTREAM_HEDGE_MIN_DELAY_MS: number = 50;
+
+  /** Also the delay until an operation has enough samples to trust its percentile. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  readonly UPSTREAM_HEDGE_MAX_DELAY_MS: number = 1000;
+
+  /** Extra read attempts (retries and hedges) per first attempt in the budget's window. */
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  readonly UPSTREAM_RETRY_BUDGET_RATIO: number = 0.1;
+
+  /** Extra read attempts allowed per second whatever the traffic (the budget's floor). */
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(10_000)
+  readonly UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND: number = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  readonly UPSTREAM_RETRY_BUDGET_WINDOW_MS: number = 10_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -494,6 +540,11 @@ export function validateEnvironment(
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
     throw new InvalidEnvironmentError(
       'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS',
+    );
+  }
+  if (env.UPSTREAM_HEDGE_MIN_DELAY_MS > env.UPSTREAM_HEDGE_MAX_DELAY_MS) {
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: UPSTREAM_HEDGE_MIN_DELAY_MS (${env.UPSTREAM_HEDGE_MIN_DELAY_MS}) must not be greater than UPSTREAM_HEDGE_MAX_DELAY_MS (${env.UPSTREAM_HEDGE_MAX_DELAY_MS})`,
     );
   }
   if (env.CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS < env.CIRCUIT_BREAKER_RESET_TIMEOUT_MS) {

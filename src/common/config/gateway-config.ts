@@ -80,6 +80,19 @@ export interface GatewayConfig {
     readonly maxConcurrency: number;
     readonly retryDelayMs: number;
     readonly coalesceReads: boolean;
+    /** Hedged reads (docs/resilience.md); the delay is the percentile clamped to [min, max]. */
+    readonly hedge: {
+      readonly enabled: boolean;
+      readonly percentile: number;
+      readonly minDelayMs: number;
+      readonly maxDelayMs: number;
+    };
+    /** What retries and hedges of reads spend from: `ratio` × first attempts + a floor. */
+    readonly retryBudget: {
+      readonly ratio: number;
+      readonly minPerSecond: number;
+      readonly windowMs: number;
+    };
   };
   readonly circuitBreaker: {
     readonly resetTimeoutMs: number;
@@ -186,6 +199,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
       retryDelayMs: e.UPSTREAM_RETRY_DELAY_MS,
       coalesceReads: e.UPSTREAM_COALESCE_READS,
+      hedge: {
+        enabled: e.UPSTREAM_HEDGE_READS,
+        percentile: e.UPSTREAM_HEDGE_PERCENTILE,
+        minDelayMs: e.UPSTREAM_HEDGE_MIN_DELAY_MS,
+        maxDelayMs: e.UPSTREAM_HEDGE_MAX_DELAY_MS,
+      },
+      retryBudget: {
+        ratio: e.UPSTREAM_RETRY_BUDGET_RATIO,
+        minPerSecond: e.UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND,
+        windowMs: e.UPSTREAM_RETRY_BUDGET_WINDOW_MS,
+      },
     },
     circuitBreaker: {
       resetTimeoutMs: e.CIRCUIT_BREAKER_RESET_TIMEOUT_MS,
