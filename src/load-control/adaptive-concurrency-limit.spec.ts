@@ -1,36 +1,12 @@
 import { FakeClock } from '../testing/fake-clock';
+import { FakeTimers } from '../testing/fake-timers';
 import {
   AdaptiveConcurrencyLimit,
   ConcurrencyLimitRefusal,
   type AdaptiveConcurrencyLimitOptions,
   type ConcurrencyLimitEvent,
   type ReleaseSlot,
-  type StartTimer,
 } from './adaptive-concurrency-limit';
-
-/** Timers on a FakeClock: `advance` moves the clock and fires what has come due, in order. */
-class FakeTimers {
-  private pending: { at: number; fire: () => void }[] = [];
-
-  constructor(readonly clock: FakeClock) {}
-
-  readonly start: StartTimer = (delayMs, fire) => {
-    const timer = { at: this.clock.now() + delayMs, fire };
-    this.pending.push(timer);
-    return () => void (this.pending = this.pending.filter((one) => one !== timer));
-  };
-
-  get count(): number {
-    return this.pending.length;
-  }
-
-  advance(ms: number): void {
-    this.clock.advance(ms);
-    const due = this.pending.filter((one) => one.at <= this.clock.now());
-    this.pending = this.pending.filter((one) => one.at > this.clock.now());
-    for (const timer of due.sort((a, b) => a.at - b.at)) timer.fire();
-  }
-}
 
 function setup(options: Partial<AdaptiveConcurrencyLimitOptions> = {}) {
   const clock = new FakeClock();

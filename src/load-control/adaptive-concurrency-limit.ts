@@ -287,10 +287,15 @@ export class AdaptiveConcurrencyLimit {
   }
 }
 
-/** The signal's reason (an AbortError or TimeoutError unless the aborter gave another Error). */
+/**
+ * The signal's reason (an AbortError or TimeoutError unless the aborter gave another error), as
+ * it is when it looks like an error (a DOMException may come from another realm), else wrapped.
+ */
 function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException(String(reason), 'AbortError');
+  return typeof (reason as { name?: unknown } | null)?.name === 'string'
+    ? (reason as Error)
+    : new DOMException(String(reason), 'AbortError');
 }
 
 function checkSample(sample: ConcurrencySample): void {
