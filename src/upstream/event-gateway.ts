@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigService } from '@nestjs/config';
 import {
@@ -18,12 +18,15 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
-import { backoffMs } from '../common';
+import { backoffMs, CLOCK, type Clock } from '../common';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { requestContext } from '../common/request-context';
 import type { GatewayConfig } from '../common/config/gateway-config';
 import { Tracing } from '../tracing/tracing.service';
 import { useCircuitBreaker, type BreakerRequestConfig } from './circuit-breaker.interceptors';
+import { useConcurrencyLimit } from './concurrency-limit.interceptors';
+import type { AdaptiveConcurrencyLimit } from '../load-control/adaptive-concurrency-limit';
+import { UPSTREAM_CONCURRENCY_LIMIT } from './upstream-concurrency-limit';
 import {
   EventApiError,
   UpstreamCircuitOpenError,
@@ -112,6 +115,7 @@ export class EventGateway implements OnApplicationShutdown {
   private readonly settings: GatewayConfig['upstream'];
   private readonly upstreamHost: string;
   private readonly detachBreakers: () => void;
+  private readonly detachConcurrencyLimit: () => void;
   /** Reads in flight, each with the span context of the request that started it. */
   private readonly inFlightReads = new InFlightCalls<SpanContext | undefined>();
 
@@ -121,14 +125,21 @@ export class EventGateway implements OnApplicationShutdown {
     private readonly calls: UpstreamCallEvents,
     private readonly tracing: Tracing,
     config: ConfigService<GatewayConfig, true>,
+    @Inject(UPSTREAM_CONCURRENCY_LIMIT) concurrencyLimit: AdaptiveConcurrencyLimit | null,
+    @Inject(CLOCK) clock: Clock,
   ) {
     this.settings = config.get('upstream', { infer: true });
     this.upstreamHost = new URL(this.settings.baseUrl).hostname;
     this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
+    // After the breaker's: its request interceptor runs first, so the slot comes before the permit.
+    this.detachConcurrencyLimit = concurrencyLimit
+      ? useConcurrencyLimit(http.axiosRef, concurrencyLimit, clock)
+      : () => undefined;
   }
 
   /** After the server has closed: requests still draining before that keep their breakers. */
   onApplicationShutdown(): void {
+    this.detachConcurrencyLimit();
     this.detachBreakers();
   }
 
