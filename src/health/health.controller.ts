@@ -9,6 +9,7 @@ import {
 } from '@nestjs/terminus';
 import { getHeapStatistics } from 'node:v8';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
+import { ConcurrencyLimitHealthIndicator } from './concurrency-limit.health';
 import { ApiLivenessResponses, ApiReadinessResponses } from './health.openapi';
 import { EventRequestsHealthIndicator } from './event-requests.health';
 import { JwksHealthIndicator } from './jwks.health';
@@ -29,6 +30,7 @@ export class HealthController {
     private readonly redis: RedisHealthIndicator,
     private readonly deliveries: EventRequestsHealthIndicator,
     private readonly jwks: JwksHealthIndicator,
+    private readonly concurrencyLimit: ConcurrencyLimitHealthIndicator,
   ) {}
 
   @Get('health')
@@ -47,7 +49,7 @@ export class HealthController {
   @ApiOperation({
     summary: 'Readiness probe',
     description:
-      'Lists every circuit breaker (and Redis, when REDIS_URL is set). With authentication on, the JWKS too. An OPEN, FORCED_OPEN or HALF_OPEN breaker, Redis away, or the JWKS unreachable makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN or FORCED_OPEN breaker makes it fail (503). A DISABLED breaker refuses nothing. Fails at once while shutting down.',
+      'Lists every circuit breaker and the upstream concurrency limit (informational: its limit, calls in flight and waiting; never fails readiness), and Redis when REDIS_URL is set. With authentication on, the JWKS too. An OPEN, FORCED_OPEN or HALF_OPEN breaker, Redis away, or the JWKS unreachable makes it `degraded` (200); with READINESS_FAIL_ON_OPEN_CIRCUIT=true an OPEN or FORCED_OPEN breaker makes it fail (503). A DISABLED breaker refuses nothing. Fails at once while shutting down.',
   })
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiReadinessResponses()
@@ -55,6 +57,7 @@ export class HealthController {
     return this.run([
       () => this.lifecycle.check('lifecycle'),
       () => this.breakers.check('circuitBreakers'),
+      () => this.concurrencyLimit.check('concurrencyLimit'),
       ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
       ...(this.deliveries.configured ? [() => this.deliveries.check('eventDeliveries')] : []),
       ...(this.jwks.configured ? [() => this.jwks.check('jwks')] : []),

@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { RedisModule } from '../redis/redis.module';
 import { EventGatewayModule } from '../upstream/event-gateway.module';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health';
+import { ConcurrencyLimitHealthIndicator } from './concurrency-limit.health';
 import { HealthController } from './health.controller';
 import { EventRequestsHealthIndicator } from './event-requests.health';
 import { JwksHealthIndicator } from './jwks.health';
@@ -29,6 +30,7 @@ export class HealthModule {
       controllers: [HealthController],
       providers: [
         CircuitBreakerHealthIndicator,
+        ConcurrencyLimitHealthIndicator,
         ShutdownState,
         ShutdownHealthIndicator,
         RedisHealthIndicator,

@@ -25,28 +25,31 @@ const breakers = (writeState: string, writeRetryAfterSeconds = 0) => ({
 
 const lifecycleUp = { lifecycle: { status: 'up' } };
 
+const concurrencyLimit = { status: 'up', limit: 100, inFlight: 3, queued: 0 };
+
 /** Examples shaped exactly like the gateway's answers (a test compares them with real ones). */
 export const HEALTH_EXAMPLES = {
   live: { status: 'ok', info: heapUp, error: {}, details: heapUp },
   ready: {
     status: 'ok',
-    info: { ...lifecycleUp, circuitBreakers: breakers('CLOSED') },
+    info: { ...lifecycleUp, circuitBreakers: breakers('CLOSED'), concurrencyLimit },
     error: {},
-    details: { ...lifecycleUp, circuitBreakers: breakers('CLOSED') },
+    details: { ...lifecycleUp, circuitBreakers: breakers('CLOSED'), concurrencyLimit },
   },
   degraded: {
     status: 'degraded',
-    info: { ...lifecycleUp, circuitBreakers: breakers('OPEN', 9) },
+    info: { ...lifecycleUp, circuitBreakers: breakers('OPEN', 9), concurrencyLimit },
     error: {},
-    details: { ...lifecycleUp, circuitBreakers: breakers('OPEN', 9) },
+    details: { ...lifecycleUp, circuitBreakers: breakers('OPEN', 9), concurrencyLimit },
   },
   shuttingDown: {
     status: 'error',
-    info: { circuitBreakers: breakers('CLOSED') },
+    info: { circuitBreakers: breakers('CLOSED'), concurrencyLimit },
     error: { lifecycle: { status: 'down', message: 'shutting down' } },
     details: {
       lifecycle: { status: 'down', message: 'shutting down' },
       circuitBreakers: breakers('CLOSED'),
+      concurrencyLimit,
     },
   },
 } as const;

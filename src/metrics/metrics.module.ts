@@ -16,6 +16,7 @@ import { EventDeliveryMetrics } from './event-delivery-metrics';
 import { SharedStateMetrics } from './shared-state-metrics';
 import { TracingMetrics } from './tracing-metrics';
 import { UpstreamMetrics } from './upstream-metrics';
+import { ConcurrencyLimitMetrics } from './concurrency-limit-metrics';
 
 /** Buckets around the upstream's real latencies (500 ms event fetches, 3 s timeout). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10];
@@ -42,7 +43,7 @@ const METRIC_PROVIDERS = [
   }),
   makeCounterProvider({
     name: METRICS.upstreamRequests,
-    help: 'Upstream Event API calls, by operation and outcome (rejected: refused by the breaker)',
+    help: 'Upstream Event API calls, by operation and outcome (rejected: refused by the breaker; overloaded: refused by the concurrency limit)',
     labelNames: ['operation', 'outcome'],
   }),
   makeCounterProvider({
@@ -70,6 +71,23 @@ const METRIC_PROVIDERS = [
     help: 'Calls rejected by a circuit breaker without contacting the upstream',
     labelNames: ['name'],
   }),
+  makeGaugeProvider({
+    name: METRICS.upstreamConcurrencyLimit,
+    help: 'The adaptive limit on upstream calls in flight at once (absent when UPSTREAM_ADAPTIVE_CONCURRENCY=false)',
+  }),
+  makeGaugeProvider({
+    name: METRICS.upstreamConcurrencyInFlight,
+    help: 'Upstream calls holding a slot of the concurrency limit',
+  }),
+  makeGaugeProvider({
+    name: METRICS.upstreamConcurrencyQueued,
+    help: 'Upstream calls waiting for a slot of the concurrency limit',
+  }),
+  makeCounterProvider({
+    name: METRICS.upstreamConcurrencyRefusals,
+    help: 'Upstream calls the concurrency limit refused (503 UPSTREAM_OVERLOADED, or a stale copy), by reason: queue_full, queue_timeout, no_free_slot',
+    labelNames: ['reason'],
+  }),
   makeCounterProvider({
     name: METRICS.readCacheRequests,
     help: 'Cached reads by outcome: hit (fresh), stale (served while the upstream failed), miss',
@@ -85,6 +103,7 @@ const METRIC_PROVIDERS = [
     help: 'Spans dropped because the export queue was full (an unreachable or slow collector)',
   }),
   UpstreamMetrics,
+  ConcurrencyLimitMetrics,
   SharedStateMetrics,
   TracingMetrics,
   EventDeliveryMetrics,

@@ -63,6 +63,7 @@ export class UpstreamMetrics implements OnModuleInit, OnModuleDestroy {
       this.rejections.inc({ name: breaker });
       return; // no upstream call was made: nothing to time
     }
+    if (outcome === 'overloaded') return; // refused by the concurrency limit: no call was made
     this.duration.observe({ operation, outcome }, durationSeconds);
   }
 }

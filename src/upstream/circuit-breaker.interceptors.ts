@@ -27,7 +27,7 @@ type GuardedConfig = InternalAxiosRequestConfig & Partial<BreakerRequestConfig>;
  *   `UpstreamCircuitOpenError` before any socket is opened.
  * - **Response**: the body is parsed, then the permit is settled exactly once with what the
  *   outcome means to the breaker (`breakerVerdict`), and the caller gets the parsed value or an
- *   `EventApiError`.
+ *   `EventApiError` (carrying the request's config, for the concurrency limit's interceptors).
  *
  * Returns a function that removes both interceptors.
  */
@@ -41,10 +41,18 @@ export function useCircuitBreaker(
 
   const requestId = axios.interceptors.request.use((config: GuardedConfig) => {
     const name = config.circuitBreaker;
-    if (!name) throw new Error(`Upstream call to ${config.url ?? '?'} names no circuit breaker`);
+    if (!name) {
+      throw withRequest(
+        new Error(`Upstream call to ${config.url ?? '?'} names no circuit breaker`),
+        config,
+      );
+    }
     const admission = registry.get(name).tryAcquire();
     if (!admission.admitted) {
-      throw UpstreamCircuitOpenError.of(name, admission.state, admission.retryAfterMs);
+      throw withRequest(
+        UpstreamCircuitOpenError.of(name, admission.state, admission.retryAfterMs),
+        config,
+      );
     }
     permits.set(config, admission);
     return config;
@@ -60,7 +68,7 @@ export function useCircuitBreaker(
       } catch (error) {
         const failure = toEventApiError(error, timeoutMs);
         if (permit) settle(permit, breakerVerdict(failure));
-        throw failure;
+        throw withRequest(failure, config);
       }
       permit?.success();
       return response;
@@ -74,7 +82,7 @@ export function useCircuitBreaker(
         permits.delete(config);
         settle(permit, breakerVerdict(failure));
       }
-      throw failure;
+      throw withRequest(failure, config);
     },
   );
 
@@ -82,4 +90,16 @@ export function useCircuitBreaker(
     axios.interceptors.request.eject(requestId);
     axios.interceptors.response.eject(responseId);
   };
+}
+
+/**
+ * Leaves the request's config on an error this pair throws (as axios does on its own errors; not
+ * enumerable, so it is never logged or serialised), so that interceptors that ran before this
+ * pair, such as the concurrency limit's, can find what they hold for the request.
+ */
+function withRequest(error: unknown, config: object | undefined): unknown {
+  if (config && typeof error === 'object' && error !== null && !Object.hasOwn(error, 'config')) {
+    Object.defineProperty(error, 'config', { value: config, configurable: true });
+  }
+  return error;
 }

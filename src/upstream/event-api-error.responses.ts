@@ -10,6 +10,7 @@ import {
   CIRCUIT_OPEN_MESSAGE,
   UpstreamCircuitOpenError,
   UpstreamHttpError,
+  UpstreamOverloadedError,
   UpstreamTimeoutError,
 } from './event-api.errors';
 
@@ -39,12 +40,13 @@ export class UpstreamErrorResponseDto extends ErrorResponseDto {
   readonly upstreamStatus?: number;
 }
 
+/** The 503 of a call refused before reaching the upstream: by a breaker, or by the concurrency limit. */
 export class CircuitOpenResponseDto extends ErrorResponseDto {
   @ApiProperty({ example: 503 })
   declare readonly statusCode: number;
 
-  @ApiProperty({ example: false })
-  readonly success: false;
+  @ApiPropertyOptional({ description: 'CIRCUIT_OPEN only', example: false })
+  readonly success?: false;
 
   @ApiProperty({ example: 'Service temporarily unavailable' })
   declare readonly error: string;
@@ -52,14 +54,18 @@ export class CircuitOpenResponseDto extends ErrorResponseDto {
   @ApiProperty({ example: CIRCUIT_OPEN_MESSAGE })
   declare readonly message: string;
 
-  @ApiProperty({ enum: ['CIRCUIT_OPEN'], example: 'CIRCUIT_OPEN' })
+  @ApiProperty({ enum: ['CIRCUIT_OPEN', 'UPSTREAM_OVERLOADED'], example: 'CIRCUIT_OPEN' })
   declare readonly code: string;
 
   @ApiProperty({ description: 'Seconds to wait; equals the Retry-After header', example: 10 })
   readonly retryAfter: number;
 
-  @ApiProperty({ enum: ['OPEN', 'HALF_OPEN', 'FORCED_OPEN'], example: 'OPEN' })
-  readonly circuitBreakerState: 'OPEN' | 'HALF_OPEN' | 'FORCED_OPEN';
+  @ApiPropertyOptional({
+    description: 'CIRCUIT_OPEN only',
+    enum: ['OPEN', 'HALF_OPEN', 'FORCED_OPEN'],
+    example: 'OPEN',
+  })
+  readonly circuitBreakerState?: 'OPEN' | 'HALF_OPEN' | 'FORCED_OPEN';
 }
 
 /** The 502/503/504 answers every route that calls the upstream can give. */
@@ -71,8 +77,11 @@ export function ApiUpstreamErrorResponses(): MethodDecorator & ClassDecorator {
       { type: UpstreamErrorResponseDto },
     ),
     ApiErrorResponse(
-      'Circuit breaker open (or half-open with its probe in flight): no upstream call was made. Retry after `Retry-After` seconds.',
-      UpstreamCircuitOpenError.of('event-api.read', CircuitState.Open, 10_000),
+      'No upstream call was made: a circuit breaker is open (or half-open with its probe in flight: CIRCUIT_OPEN), or the gateway is at its concurrency limit toward the Event API and the wait for a slot failed (UPSTREAM_OVERLOADED; a read with a stored copy is answered from it instead). Retry after `Retry-After` seconds.',
+      [
+        UpstreamCircuitOpenError.of('event-api.read', CircuitState.Open, 10_000),
+        UpstreamOverloadedError.of('queue_timeout'),
+      ],
       { type: CircuitOpenResponseDto, headers: RETRY_AFTER_HEADER },
     ),
     ApiErrorResponse('The Event API did not answer in time', new UpstreamTimeoutError(3000)),

@@ -7,6 +7,7 @@ import {
   UpstreamHttpError,
   UpstreamMalformedResponseError,
   UpstreamNetworkError,
+  UpstreamOverloadedError,
   UpstreamTimeoutError,
 } from './event-api.errors';
 
@@ -85,6 +86,21 @@ describe('toEventApiError', () => {
   });
 });
 
+describe('UpstreamOverloadedError', () => {
+  it('is a 503 with a short Retry-After, and the source failed (a stale copy may answer)', () => {
+    const error = UpstreamOverloadedError.of('queue_timeout');
+    expect(error.toProblem()).toMatchObject({
+      status: 503,
+      code: 'UPSTREAM_OVERLOADED',
+      headers: { 'retry-after': '1' },
+      details: { retryAfter: 1 },
+      log: 'none',
+    });
+    expect(error.sourceFailed).toBe(true);
+    expect(error.message).toMatch(/queue_timeout/);
+  });
+});
+
 describe('verdicts', () => {
   it.each([
     [new UpstreamHttpError(404), 'http_4xx', false, 'success', false],
@@ -94,6 +110,7 @@ describe('verdicts', () => {
     [new UpstreamTimeoutError(1), 'timeout', false, 'failure', true],
     [new UpstreamMalformedResponseError('x'), 'malformed', false, 'failure', false],
     [UpstreamCircuitOpenError.of('b', CircuitState.Open, 1), 'rejected', false, 'ignore', false],
+    [UpstreamOverloadedError.of('queue_full'), 'overloaded', false, 'ignore', false],
   ])(
     '%s: outcome %s, retryable %s, breaker %s, effect unknown %s',
     (error, outcome, retryable, breaker, effectUnknown) => {

@@ -1,6 +1,7 @@
 import { toSeconds } from '../common';
 import { CircuitOpenError, type CallClassification, type RejectingState } from '../circuit-breaker';
 import { ApiError, type Problem } from '../common/errors/api-error';
+import type { ConcurrencyRefusalReason } from '../load-control/adaptive-concurrency-limit';
 import type { ErrorCode } from '../common/errors/error-codes';
 import { withoutStackTrace } from '../common/errors/without-stack-trace';
 
@@ -16,6 +17,8 @@ export type UpstreamOutcome =
   | 'rejected'
   /** A hedged read's losing attempt, aborted because the other one answered: no failure. */
   | 'cancelled'
+  /** Refused by the concurrency limit: no call made. */
+  | 'overloaded'
   | 'error';
 
 /** Everything the gateway concludes from one kind of upstream failure, decided in one place. */
@@ -180,6 +183,47 @@ export class UpstreamCircuitOpenError extends EventApiError {
 
   static from(refusal: CircuitOpenError): UpstreamCircuitOpenError {
     return UpstreamCircuitOpenError.of(refusal.breaker, refusal.state, refusal.retryAfterMs);
+  }
+}
+
+export const OVERLOADED_MESSAGE =
+  'The gateway is at its limit of calls to the Event API. Please try again shortly.';
+
+/** The `Retry-After` of an overload refusal: short, the limit frees slots within round trips. */
+export const OVERLOADED_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The gateway's adaptive concurrency limit toward the upstream refused the call (its wait queue
+ * was full, the wait passed its timeout, or a hedge found no free slot): no upstream call was
+ * made. Answered 503 with `Retry-After`; like a breaker's refusal it is no outcome for the
+ * breaker, never retried, and a read with a stored copy is answered from it (stale-if-error).
+ */
+export class UpstreamOverloadedError extends EventApiError {
+  override readonly name = 'UpstreamOverloadedError';
+  readonly verdict: UpstreamVerdict = {
+    outcome: 'overloaded',
+    retryable: false,
+    breaker: 'ignore',
+    effectUnknown: false,
+  };
+
+  /** Prefer `of`, which skips the stack trace. */
+  constructor(readonly reason: ConcurrencyRefusalReason) {
+    const retryAfter = OVERLOADED_RETRY_AFTER_SECONDS;
+    super({
+      status: 503,
+      code: 'UPSTREAM_OVERLOADED',
+      error: 'Service temporarily unavailable',
+      message: OVERLOADED_MESSAGE,
+      details: { retryAfter },
+      headers: { 'retry-after': String(retryAfter) },
+      log: 'none',
+    });
+    this.message = `Concurrency limit toward the Event API refused the call (${reason}); no upstream call was made`;
+  }
+
+  static of(reason: ConcurrencyRefusalReason): UpstreamOverloadedError {
+    return withoutStackTrace(() => new UpstreamOverloadedError(reason));
   }
 }
 

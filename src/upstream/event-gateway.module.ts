@@ -10,14 +10,19 @@ import type { GatewayConfig } from '../common/config/gateway-config';
 import { createCircuitBreakerRegistry } from './upstream-breakers';
 import { EventGateway } from './event-gateway';
 import { UpstreamCallEvents } from './upstream-call-events';
+import {
+  createUpstreamConcurrencyLimit,
+  UPSTREAM_CONCURRENCY_LIMIT,
+} from './upstream-concurrency-limit';
 import { parseUpstreamJson } from './upstream-json';
 
 /** Largest upstream body the gateway reads; anything bigger is a malformed answer. */
 const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
 
 /**
- * The Event API client, its circuit breakers and its call events. Features inject the client;
- * health and metrics read the breaker registry and listen to the call events.
+ * The Event API client, its circuit breakers, its concurrency limit and its call events. Features
+ * inject the client; health and metrics read the breaker registry and the limit, and listen to the
+ * call events.
  */
 @Module({
   imports: [
@@ -49,9 +54,15 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
           clock,
         ),
     },
+    {
+      provide: UPSTREAM_CONCURRENCY_LIMIT,
+      inject: [ConfigService, CLOCK],
+      useFactory: (config: ConfigService<GatewayConfig, true>, clock: Clock) =>
+        createUpstreamConcurrencyLimit(config.get('concurrencyLimit', { infer: true }), clock),
+    },
     UpstreamCallEvents,
     EventGateway,
   ],
-  exports: [EventGateway, CircuitBreakerRegistry, UpstreamCallEvents],
+  exports: [EventGateway, CircuitBreakerRegistry, UpstreamCallEvents, UPSTREAM_CONCURRENCY_LIMIT],
 })
 export class EventGatewayModule {}

@@ -31,6 +31,9 @@ import {
 } from '../load-control';
 import { Tracing } from '../tracing/tracing.service';
 import { useCircuitBreaker, type BreakerRequestConfig } from './circuit-breaker.interceptors';
+import { useConcurrencyLimit } from './concurrency-limit.interceptors';
+import type { AdaptiveConcurrencyLimit } from '../load-control/adaptive-concurrency-limit';
+import { UPSTREAM_CONCURRENCY_LIMIT } from './upstream-concurrency-limit';
 import {
   EventApiError,
   UpstreamCircuitOpenError,
@@ -133,6 +136,7 @@ export class EventGateway implements OnApplicationShutdown {
   private readonly settings: GatewayConfig['upstream'];
   private readonly upstreamHost: string;
   private readonly detachBreakers: () => void;
+  private readonly detachConcurrencyLimit: () => void;
   /** Reads in flight, each with the span context of the request that started it. */
   private readonly inFlightReads = new InFlightCalls<SpanContext | undefined>();
   /** Each read operation's recent latencies, which time its hedges. */
@@ -146,16 +150,22 @@ export class EventGateway implements OnApplicationShutdown {
     private readonly calls: UpstreamCallEvents,
     private readonly tracing: Tracing,
     config: ConfigService<GatewayConfig, true>,
+    @Inject(UPSTREAM_CONCURRENCY_LIMIT) concurrencyLimit: AdaptiveConcurrencyLimit | null,
     @Inject(CLOCK) clock: Clock,
   ) {
     this.settings = config.get('upstream', { infer: true });
     this.retryBudget = new RetryBudget({ ...this.settings.retryBudget, clock });
     this.upstreamHost = new URL(this.settings.baseUrl).hostname;
     this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
+    // After the breaker's: its request interceptor runs first, so the slot comes before the permit.
+    this.detachConcurrencyLimit = concurrencyLimit
+      ? useConcurrencyLimit(http.axiosRef, concurrencyLimit, clock)
+      : () => undefined;
   }
 
   /** After the server has closed: requests still draining before that keep their breakers. */
   onApplicationShutdown(): void {
+    this.detachConcurrencyLimit();
     this.detachBreakers();
   }
 

@@ -21,6 +21,12 @@ describe('validateEnvironment', () => {
       UPSTREAM_RETRY_BUDGET_RATIO: 0.1,
       UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND: 5,
       UPSTREAM_RETRY_BUDGET_WINDOW_MS: 10000,
+      UPSTREAM_ADAPTIVE_CONCURRENCY: true,
+      UPSTREAM_CONCURRENCY_LIMIT_INITIAL: 100,
+      UPSTREAM_CONCURRENCY_LIMIT_MIN: 10,
+      UPSTREAM_CONCURRENCY_LIMIT_MAX: 500,
+      UPSTREAM_CONCURRENCY_QUEUE_SIZE: 100,
+      UPSTREAM_CONCURRENCY_QUEUE_TIMEOUT_MS: 250,
       CIRCUIT_BREAKER_FAILURE_THRESHOLD: 3,
       CIRCUIT_BREAKER_FAILURE_WINDOW_MS: 30000,
       CIRCUIT_BREAKER_RESET_TIMEOUT_MS: 10000,
@@ -182,6 +188,27 @@ describe('validateEnvironment', () => {
     ],
   ])('rejects %s=%s', (name, value, message) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(message);
+  it.each([
+    [{ UPSTREAM_CONCURRENCY_LIMIT_MIN: '200' }, '200 ≤ 100 ≤ 500'],
+    [{ UPSTREAM_CONCURRENCY_LIMIT_MAX: '50' }, '10 ≤ 100 ≤ 50'],
+  ])('rejects concurrency limits out of order (%p)', (env, shown) => {
+    expect(() => validateEnvironment(env)).toThrow(
+      `UPSTREAM_CONCURRENCY_LIMIT_MIN ≤ UPSTREAM_CONCURRENCY_LIMIT_INITIAL ≤ UPSTREAM_CONCURRENCY_LIMIT_MAX (${shown} does not)`,
+    );
+  });
+
+  it('groups the concurrency limit settings, and lets them be turned off', () => {
+    expect(loadConfig({ UPSTREAM_CONCURRENCY_QUEUE_SIZE: '0' }).concurrencyLimit).toEqual({
+      enabled: true,
+      initialLimit: 100,
+      minLimit: 10,
+      maxLimit: 500,
+      queueSize: 0,
+      queueTimeoutMs: 250,
+    });
+    expect(loadConfig({ UPSTREAM_ADAPTIVE_CONCURRENCY: 'false' }).concurrencyLimit.enabled).toBe(
+      false,
+    );
   });
 });
 

@@ -118,6 +118,40 @@ export class EnvironmentVariables {
   @Max(600_000)
   readonly UPSTREAM_RETRY_BUDGET_WINDOW_MS: number = 10_000;
 
+  @Transform(toBoolean)
+  @IsBoolean()
+  readonly UPSTREAM_ADAPTIVE_CONCURRENCY: boolean = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  readonly UPSTREAM_CONCURRENCY_LIMIT_INITIAL: number = 100;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  readonly UPSTREAM_CONCURRENCY_LIMIT_MIN: number = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  readonly UPSTREAM_CONCURRENCY_LIMIT_MAX: number = 500;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  readonly UPSTREAM_CONCURRENCY_QUEUE_SIZE: number = 100;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  readonly UPSTREAM_CONCURRENCY_QUEUE_TIMEOUT_MS: number = 250;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -545,6 +579,14 @@ export function validateEnvironment(
   if (env.UPSTREAM_HEDGE_MIN_DELAY_MS > env.UPSTREAM_HEDGE_MAX_DELAY_MS) {
     throw new InvalidEnvironmentError(
       `Invalid configuration: UPSTREAM_HEDGE_MIN_DELAY_MS (${env.UPSTREAM_HEDGE_MIN_DELAY_MS}) must not be greater than UPSTREAM_HEDGE_MAX_DELAY_MS (${env.UPSTREAM_HEDGE_MAX_DELAY_MS})`,
+    );
+  }
+  if (
+    env.UPSTREAM_CONCURRENCY_LIMIT_MIN > env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL ||
+    env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL > env.UPSTREAM_CONCURRENCY_LIMIT_MAX
+  ) {
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: the concurrency limits must satisfy UPSTREAM_CONCURRENCY_LIMIT_MIN ≤ UPSTREAM_CONCURRENCY_LIMIT_INITIAL ≤ UPSTREAM_CONCURRENCY_LIMIT_MAX (${env.UPSTREAM_CONCURRENCY_LIMIT_MIN} ≤ ${env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL} ≤ ${env.UPSTREAM_CONCURRENCY_LIMIT_MAX} does not)`,
     );
   }
   if (env.CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS < env.CIRCUIT_BREAKER_RESET_TIMEOUT_MS) {

@@ -94,6 +94,18 @@ export interface GatewayConfig {
       readonly windowMs: number;
     };
   };
+  /** The process-wide adaptive concurrency limit toward the upstream (see docs/resilience.md). */
+  readonly concurrencyLimit: {
+    /** false: no process-wide limit (only UPSTREAM_MAX_CONCURRENCY per client request). */
+    readonly enabled: boolean;
+    readonly initialLimit: number;
+    readonly minLimit: number;
+    readonly maxLimit: number;
+    /** Calls that may wait for a slot at once (0: none waits). */
+    readonly queueSize: number;
+    /** The longest a call waits for a slot. */
+    readonly queueTimeoutMs: number;
+  };
   readonly circuitBreaker: {
     readonly resetTimeoutMs: number;
     readonly maxResetTimeoutMs: number;
@@ -210,6 +222,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
         minPerSecond: e.UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND,
         windowMs: e.UPSTREAM_RETRY_BUDGET_WINDOW_MS,
       },
+    },
+    concurrencyLimit: {
+      enabled: e.UPSTREAM_ADAPTIVE_CONCURRENCY,
+      initialLimit: e.UPSTREAM_CONCURRENCY_LIMIT_INITIAL,
+      minLimit: e.UPSTREAM_CONCURRENCY_LIMIT_MIN,
+      maxLimit: e.UPSTREAM_CONCURRENCY_LIMIT_MAX,
+      queueSize: e.UPSTREAM_CONCURRENCY_QUEUE_SIZE,
+      queueTimeoutMs: e.UPSTREAM_CONCURRENCY_QUEUE_TIMEOUT_MS,
     },
     circuitBreaker: {
       resetTimeoutMs: e.CIRCUIT_BREAKER_RESET_TIMEOUT_MS,

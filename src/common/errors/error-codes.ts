@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   UPSTREAM_MALFORMED_RESPONSE: 'The Event API answered with a body of the wrong shape',
   UPSTREAM_TIMEOUT: 'The Event API did not answer in time',
   CIRCUIT_OPEN: 'A circuit breaker refused the call without contacting the Event API',
+  UPSTREAM_OVERLOADED:
+    'The concurrency limit toward the Event API refused the call without contacting it (see Retry-After)',
   UNAUTHORIZED: 'The admin routes need a valid token (Authorization: Bearer <ADMIN_TOKEN>)',
   BREAKER_NOT_FOUND: 'No circuit breaker with this name',
   AUTHENTICATION_REQUIRED:

@@ -1,0 +1,281 @@
+import { FakeClock } from '../testing/fake-clock';
+import { FakeTimers } from '../testing/fake-timers';
+import {
+  AdaptiveConcurrencyLimit,
+  ConcurrencyLimitRefusal,
+  type AdaptiveConcurrencyLimitOptions,
+  type ConcurrencyLimitEvent,
+  type ReleaseSlot,
+} from './adaptive-concurrency-limit';
+
+function setup(options: Partial<AdaptiveConcurrencyLimitOptions> = {}) {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  const limit = new AdaptiveConcurrencyLimit({
+    initialLimit: 4,
+    minLimit: 2,
+    maxLimit: 8,
+    queueSize: 2,
+    queueTimeoutMs: 250,
+    clock,
+    timers: timers.start,
+    ...options,
+  });
+  const events: ConcurrencyLimitEvent[] = [];
+  limit.events.on((event) => events.push(event));
+  /** Takes `n` slots at once (they must be free). */
+  const take = (n: number): ReleaseSlot[] =>
+    Array.from({ length: n }, () => {
+      const release = limit.tryAcquire();
+      if (!release) throw new Error('no free slot');
+      return release;
+    });
+  /** One round: the whole limit in flight, each call ending with this latency. */
+  const round = (operation: string, latencyMs: number, dropped = false) => {
+    for (const release of take(limit.snapshot().limit)) release({ operation, latencyMs, dropped });
+  };
+  return { clock, timers, limit, events, take, round };
+}
+
+/** Lets settled promises run their callbacks. */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('AdaptiveConcurrencyLimit: slots and the queue', () => {
+  it('admits up to the limit at once, then queues, and hands freed slots out first come first served', async () => {
+    const { limit, take } = setup({ queueSize: 3 });
+    const [first] = take(4);
+    const order: number[] = [];
+    const waits = [1, 2, 3].map((n) => limit.acquire().then((release) => (order.push(n), release)));
+    await flush();
+    expect(order).toEqual([]);
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 4, queued: 3 });
+    first();
+    await flush();
+    expect(order).toEqual([1]);
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 4, queued: 2 });
+    (await waits[0])();
+    await flush();
+    expect(order).toEqual([1, 2]);
+  });
+
+  it('refuses at once when the queue is full, and counts the refusal', async () => {
+    const { limit, take, events } = setup({ queueSize: 1 });
+    take(4);
+    void limit.acquire();
+    const refusal: unknown = await limit.acquire().catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ConcurrencyLimitRefusal);
+    expect(refusal).toMatchObject({ reason: 'queue_full' });
+    expect(events).toContainEqual({ kind: 'refused', reason: 'queue_full' });
+    expect(limit.snapshot().queued).toBe(1);
+  });
+
+  it('never queues with a queue size of 0', async () => {
+    const { limit, take } = setup({ queueSize: 0 });
+    take(4);
+    await expect(limit.acquire()).rejects.toMatchObject({ reason: 'queue_full' });
+    expect(limit.snapshot().queued).toBe(0);
+  });
+
+  it('refuses a waiter whose wait passes the queue timeout; it leaves the queue and its timer is gone', async () => {
+    const { limit, take, timers, events } = setup();
+    const [first] = take(4);
+    const wait = limit.acquire();
+    timers.advance(249);
+    expect(limit.snapshot().queued).toBe(1);
+    timers.advance(1);
+    await expect(wait).rejects.toMatchObject({ reason: 'queue_timeout' });
+    expect(events).toContainEqual({ kind: 'refused', reason: 'queue_timeout' });
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 4, queued: 0 });
+    expect(timers.count).toBe(0);
+    first(); // the freed slot goes to nobody
+    expect(limit.snapshot().inFlight).toBe(3);
+  });
+
+  it('cancels the timer of a waiter that got its slot', async () => {
+    const { limit, take, timers } = setup();
+    const [first] = take(4);
+    const wait = limit.acquire();
+    first();
+    const release = await wait;
+    expect(timers.count).toBe(0);
+    timers.advance(1000);
+    release();
+    expect(limit.snapshot().inFlight).toBe(3);
+  });
+
+  it('lets a waiter whose signal aborts leave the queue with the abort, and serves the next one', async () => {
+    const { limit, take, timers } = setup();
+    const [first] = take(4);
+    const controller = new AbortController();
+    const cancelled = limit.acquire({ signal: controller.signal });
+    const next = limit.acquire();
+    controller.abort(new Error('client went away'));
+    await expect(cancelled).rejects.toThrow('client went away');
+    expect(limit.snapshot().queued).toBe(1);
+    expect(timers.count).toBe(1);
+    first();
+    await expect(next).resolves.toEqual(expect.any(Function));
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 4, queued: 0 });
+  });
+
+  it('rejects a call whose signal has already aborted, without queueing or taking a slot', async () => {
+    const { limit } = setup();
+    const signal = AbortSignal.abort(new Error('too late'));
+    await expect(limit.acquire({ signal })).rejects.toThrow('too late');
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 0, queued: 0 });
+  });
+
+  it('tryAcquire and immediate admission never wait: no free slot means no slot at once', async () => {
+    const { limit, take, events } = setup();
+    const [first] = take(4);
+    expect(limit.tryAcquire()).toBeUndefined();
+    await expect(limit.acquire({ admission: 'immediate' })).rejects.toMatchObject({
+      reason: 'no_free_slot',
+    });
+    expect(events).toContainEqual({ kind: 'refused', reason: 'no_free_slot' });
+    expect(limit.snapshot().queued).toBe(0);
+    // a free slot with someone waiting for it is not free
+    const waiting = limit.acquire();
+    first();
+    expect(limit.tryAcquire()).toBeUndefined();
+    await waiting;
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 4, queued: 0 });
+  });
+
+  it('frees a slot once, however often it is released', () => {
+    const { limit, take } = setup();
+    const [first] = take(2);
+    first();
+    first({ operation: 'get', latencyMs: 10, dropped: true });
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 1, queued: 0 });
+  });
+
+  it('refuses a sample that is not a latency, and keeps the slot', () => {
+    const { limit, take } = setup();
+    const [first] = take(1);
+    expect(() => first({ operation: 'get', latencyMs: Number.NaN, dropped: false })).toThrow(
+      RangeError,
+    );
+    expect(() => first({ operation: 'get', latencyMs: -1, dropped: false })).toThrow(RangeError);
+    expect(limit.snapshot().inFlight).toBe(1);
+    first({ operation: 'get', latencyMs: 1, dropped: false });
+    expect(limit.snapshot().inFlight).toBe(0);
+  });
+
+  it('refuses an unknown admission', async () => {
+    const { limit } = setup();
+    await expect(limit.acquire({ admission: 'later' as 'queue' })).rejects.toThrow(TypeError);
+    expect(limit.snapshot().inFlight).toBe(0);
+  });
+
+  it('reports its state after each change', () => {
+    const { take, events } = setup();
+    const [first] = take(1);
+    first();
+    expect(events).toEqual([
+      { kind: 'state', limit: 4, inFlight: 1, queued: 0 },
+      { kind: 'state', limit: 4, inFlight: 0, queued: 0 },
+    ]);
+  });
+
+  it.each([
+    [{ minLimit: 5, initialLimit: 4 }, /minLimit ≤ initialLimit ≤ maxLimit/],
+    [{ initialLimit: 9, maxLimit: 8 }, /minLimit ≤ initialLimit ≤ maxLimit/],
+    [{ minLimit: 0 }, /minLimit must be a whole number/],
+    [{ initialLimit: 2.5 }, /initialLimit must be a whole number/],
+    [{ queueSize: -1 }, /queueSize must be a whole number/],
+    [{ queueTimeoutMs: Number.POSITIVE_INFINITY }, /queueTimeoutMs/],
+    [{ backoffRatio: 1 }, /backoffRatio/],
+    [{ latencyTolerance: 0.5 }, /latencyTolerance/],
+  ])('refuses bad options %p', (options, message) => {
+    expect(() => setup(options)).toThrow(message);
+  });
+});
+
+describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
+  it('grows by one per round of healthy calls while the limit is in use, up to the maximum', () => {
+    const { limit, round } = setup();
+    round('list', 100);
+    expect(limit.snapshot().limit).toBe(5);
+    round('list', 100);
+    expect(limit.snapshot().limit).toBe(6);
+    for (let i = 0; i < 10; i += 1) round('list', 100);
+    expect(limit.snapshot().limit).toBe(8);
+  });
+
+  it('does not grow while most of the limit is unused', () => {
+    const { limit } = setup();
+    for (let i = 0; i < 50; i += 1) {
+      limit.tryAcquire()?.({ operation: 'list', latencyMs: 100, dropped: false });
+    }
+    expect(limit.snapshot().limit).toBe(4);
+  });
+
+  it('shrinks when a call drops (timeout, 5xx, network error)', () => {
+    const { limit, round, take } = setup({ initialLimit: 8, maxLimit: 8 });
+    round('list', 100);
+    take(1)[0]({ operation: 'list', latencyMs: 100, dropped: true });
+    expect(limit.snapshot().limit).toBe(7); // 8 × 0.9
+  });
+
+  it("shrinks when a call's latency rises past twice its operation's baseline", () => {
+    const { limit, take } = setup({ initialLimit: 8, maxLimit: 8 });
+    take(1)[0]({ operation: 'event', latencyMs: 500, dropped: false });
+    take(1)[0]({ operation: 'event', latencyMs: 1000, dropped: false }); // 2 × 500 + 25 tolerated
+    expect(limit.snapshot().limit).toBe(8);
+    take(1)[0]({ operation: 'event', latencyMs: 1100, dropped: false });
+    expect(limit.snapshot().limit).toBe(7);
+  });
+
+  it('does not read a change in the mix of operations as congestion', () => {
+    const { limit, round } = setup();
+    round('list', 100);
+    round('event', 500); // five times slower, but normal for its operation
+    round('list', 110);
+    round('event', 520);
+    expect(limit.snapshot().limit).toBe(8);
+  });
+
+  it('decreases once per congestion event: calls started before the decrease do not decrease it again', () => {
+    const { limit, take } = setup({ initialLimit: 8, maxLimit: 8 });
+    const before = take(8);
+    for (const release of before) release({ operation: 'list', latencyMs: 100, dropped: true });
+    expect(limit.snapshot().limit).toBe(7);
+    take(1)[0]({ operation: 'list', latencyMs: 100, dropped: true });
+    expect(limit.snapshot().limit).toBe(6); // 7.2 × 0.9 = 6.48
+  });
+
+  it('never goes below the minimum', () => {
+    const { limit, take } = setup();
+    for (let i = 0; i < 30; i += 1) {
+      take(1)[0]({ operation: 'list', latencyMs: 100, dropped: true });
+    }
+    expect(limit.snapshot().limit).toBe(2);
+  });
+
+  it('recovers once latency is healthy again', async () => {
+    const { limit, round, take } = setup({ initialLimit: 8, maxLimit: 8 });
+    round('event', 500);
+    for (let i = 0; i < 6; i += 1)
+      take(1)[0]({ operation: 'event', latencyMs: 2000, dropped: false });
+    expect(limit.snapshot().limit).toBe(4);
+    for (let i = 0; i < 3; i += 1) round('event', 500);
+    expect(limit.snapshot().limit).toBe(7);
+    const slots = take(7);
+    const waiting = limit.acquire();
+    slots[0]({ operation: 'event', latencyMs: 500, dropped: false });
+    await expect(waiting).resolves.toEqual(expect.any(Function));
+    expect(limit.snapshot()).toEqual({ limit: 7, inFlight: 7, queued: 0 });
+  });
+
+  it("forgets an operation's baseline after two windows, so a lasting change becomes the new normal", () => {
+    const { limit, clock, take } = setup({ initialLimit: 8, maxLimit: 8 });
+    take(1)[0]({ operation: 'event', latencyMs: 100, dropped: false });
+    clock.advance(30_000);
+    take(1)[0]({ operation: 'event', latencyMs: 400, dropped: false }); // still judged on 100
+    expect(limit.snapshot().limit).toBe(7);
+    clock.advance(30_000);
+    take(1)[0]({ operation: 'event', latencyMs: 400, dropped: false }); // judged on 400
+    expect(limit.snapshot().limit).toBe(7);
+  });
+});

@@ -1,0 +1,305 @@
+import { Emitter, type Clock } from '../common';
+
+/**
+ * How a call waits for a slot: `queue` (the default) waits in the bounded FIFO queue for at most
+ * the queue timeout; `immediate` never waits (a hedge: no free slot means refused at once).
+ */
+export type Admission = 'queue' | 'immediate';
+
+/** Why a call got no slot. */
+export type ConcurrencyRefusalReason =
+  /** The wait queue was full. */
+  | 'queue_full'
+  /** It waited in the queue for the whole queue timeout. */
+  | 'queue_timeout'
+  /** An `immediate` call found no free slot. */
+  | 'no_free_slot';
+
+/** What one finished call tells the limit. */
+export interface ConcurrencySample {
+  /**
+   * The kind of call (an upstream operation). Its latency is judged against the baseline of this
+   * operation only, so a change in the mix of operations is not read as congestion.
+   */
+  readonly operation: string;
+  /** From when the call was sent (its slot granted) to when it settled; the queue wait excluded. */
+  readonly latencyMs: number;
+  /** It ended in a way that says the upstream is overloaded: a timeout, a 5xx, a network error, a 429. */
+  readonly dropped: boolean;
+}
+
+/**
+ * Frees the slot. With a sample the limit learns from the call; without one (the call was never
+ * sent, or was cancelled) the slot is only freed. Only the first call does anything.
+ */
+export type ReleaseSlot = (sample?: ConcurrencySample) => void;
+
+/** A call refused a slot: typed, so the caller can answer it (a 503 with Retry-After). */
+export class ConcurrencyLimitRefusal extends Error {
+  override readonly name = 'ConcurrencyLimitRefusal';
+
+  constructor(readonly reason: ConcurrencyRefusalReason) {
+    super(`Concurrency limit: call refused (${reason})`);
+  }
+}
+
+/** Starts a one-shot timer and returns what cancels it. Injected so tests step time by hand. */
+export type StartTimer = (delayMs: number, fire: () => void) => () => void;
+
+/** Real timers that never keep the process alive. */
+export const realTimers: StartTimer = (delayMs, fire) => {
+  const timer = setTimeout(fire, delayMs);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
+export interface AdaptiveConcurrencyLimitOptions {
+  readonly initialLimit: number;
+  readonly minLimit: number;
+  readonly maxLimit: number;
+  /** Calls that may wait for a slot at once (0: none waits). */
+  readonly queueSize: number;
+  /** The longest a call waits in the queue. */
+  readonly queueTimeoutMs: number;
+  /** Measures the baselines' windows. */
+  readonly clock: Clock;
+  readonly timers?: StartTimer;
+  /** The limit is multiplied by this on congestion (AIMD's multiplicative decrease). */
+  readonly backoffRatio?: number;
+  /** A call is slow when its latency passes `tolerance × baseline + slackMs` of its operation. */
+  readonly latencyTolerance?: number;
+  readonly latencySlackMs?: number;
+  /** An operation's baseline is its smallest latency over the last one to two of these windows. */
+  readonly baselineWindowMs?: number;
+}
+
+export interface ConcurrencyLimitSnapshot {
+  /** Calls admitted at once now (the adaptive limit, rounded down). */
+  readonly limit: number;
+  readonly inFlight: number;
+  readonly queued: number;
+}
+
+export type ConcurrencyLimitEvent =
+  | ({ readonly kind: 'state' } & ConcurrencyLimitSnapshot)
+  | { readonly kind: 'refused'; readonly reason: ConcurrencyRefusalReason };
+
+/** Operations tracked at most (the upstream has five); any other is judged on drops only. */
+const MAX_OPERATIONS = 64;
+
+interface Waiter {
+  readonly resolve: (release: ReleaseSlot) => void;
+  readonly reject: (error: unknown) => void;
+  /** Stops the wait's timer and abort listener. */
+  cleanUp: () => void;
+}
+
+/** An operation's windowed minimum latency: the smaller of this window's and the last one's. */
+interface Baseline {
+  windowStart: number;
+  current: number;
+  previous: number;
+}
+
+/**
+ * A process-wide adaptive concurrency limit (AIMD, as Netflix's concurrency-limits `AIMDLimit`,
+ * with latency judged per operation), with a bounded FIFO wait queue. Framework-free: time comes
+ * from the injected clock and timers.
+ *
+ * - Calls that end healthy while the limit is in use (at least half of it in flight when the call
+ *   started or ended) raise it by one slot per limit's worth of them: about one per round trip.
+ * - A call that drops, or whose latency passes `tolerance × baseline + slack` of its own
+ *   operation, multiplies the limit by `backoffRatio`, once per congestion event: calls started
+ *   before that decrease cannot decrease it again (each decrease starts a new epoch).
+ * - The limit stays within [min, max]; the queue is drained whenever slots free up or it grows.
+ */
+export class AdaptiveConcurrencyLimit {
+  private limit: number;
+  private inFlightCount = 0;
+  /** Bumped on each decrease; calls started in an earlier epoch cannot decrease it again. */
+  private epoch = 0;
+  /** Healthy calls since the last change of the limit; a limit's worth of them adds one slot. */
+  private credits = 0;
+  private readonly queue: Waiter[] = [];
+  private readonly baselines = new Map<string, Baseline>();
+  private readonly timers: StartTimer;
+  private readonly backoffRatio: number;
+  private readonly tolerance: number;
+  private readonly slackMs: number;
+  private readonly windowMs: number;
+  /** `state` after every change, `refused` for each refusal (metrics listen). */
+  readonly events = new Emitter<ConcurrencyLimitEvent>();
+
+  constructor(private readonly options: AdaptiveConcurrencyLimitOptions) {
+    const { initialLimit, minLimit, maxLimit, queueSize, queueTimeoutMs } = options;
+    for (const [name, value] of Object.entries({ minLimit, initialLimit, maxLimit, queueSize })) {
+      if (!Number.isInteger(value) || value < (name === 'queueSize' ? 0 : 1)) {
+        throw new RangeError(`${name} must be a whole number of at least 1 (0 for queueSize)`);
+      }
+    }
+    if (!(minLimit <= initialLimit && initialLimit <= maxLimit)) {
+      throw new RangeError('The limits must satisfy minLimit ≤ initialLimit ≤ maxLimit');
+    }
+    if (!Number.isFinite(queueTimeoutMs) || queueTimeoutMs < 0) {
+      throw new RangeError('queueTimeoutMs must be a finite number of at least 0');
+    }
+    this.backoffRatio = options.backoffRatio ?? 0.9;
+    this.tolerance = options.latencyTolerance ?? 2;
+    this.slackMs = options.latencySlackMs ?? 25;
+    this.windowMs = options.baselineWindowMs ?? 30_000;
+    if (!(this.backoffRatio > 0 && this.backoffRatio < 1)) {
+      throw new RangeError('backoffRatio must be between 0 and 1');
+    }
+    if (!(this.tolerance >= 1) || !(this.slackMs >= 0) || !(this.windowMs > 0)) {
+      throw new RangeError('latencyTolerance ≥ 1, latencySlackMs ≥ 0 and baselineWindowMs > 0');
+    }
+    this.limit = initialLimit;
+    this.timers = options.timers ?? realTimers;
+  }
+
+  snapshot(): ConcurrencyLimitSnapshot {
+    return { limit: this.currentLimit, inFlight: this.inFlightCount, queued: this.queue.length };
+  }
+
+  /** A slot now, or `undefined` (never waits, refuses nothing and counts nothing). */
+  tryAcquire(): ReleaseSlot | undefined {
+    if (this.queue.length > 0 || this.inFlightCount >= this.currentLimit) return undefined;
+    const release = this.grant();
+    this.emitState();
+    return release;
+  }
+
+  /**
+   * A slot: at once when one is free (and nobody waits before), else after waiting in the FIFO
+   * queue. Rejects with a `ConcurrencyLimitRefusal` when the queue is full, the wait passes the
+   * queue timeout, or an `immediate` call finds no free slot; with the signal's reason when the
+   * signal aborts while waiting (the waiter leaves the queue).
+   */
+  acquire(options: { admission?: Admission; signal?: AbortSignal } = {}): Promise<ReleaseSlot> {
+    const { admission = 'queue', signal } = options;
+    if (admission !== 'queue' && admission !== 'immediate') {
+      return Promise.reject(new TypeError(`Unknown admission "${String(admission)}"`));
+    }
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const release = this.tryAcquire();
+    if (release) return Promise.resolve(release);
+    if (admission === 'immediate') return this.refuse('no_free_slot');
+    if (this.queue.length >= this.options.queueSize) return this.refuse('queue_full');
+    return new Promise<ReleaseSlot>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, cleanUp: () => undefined };
+      const leave = (error: Error) => {
+        const index = this.queue.indexOf(waiter);
+        if (index < 0) return;
+        this.queue.splice(index, 1);
+        waiter.cleanUp();
+        this.emitState();
+        reject(error);
+      };
+      const onAbort = () => leave(abortReason(signal as AbortSignal));
+      const stopTimer = this.timers(this.options.queueTimeoutMs, () => {
+        this.events.emit({ kind: 'refused', reason: 'queue_timeout' });
+        leave(new ConcurrencyLimitRefusal('queue_timeout'));
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiter.cleanUp = () => {
+        stopTimer();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.queue.push(waiter);
+      this.emitState();
+    });
+  }
+
+  private get currentLimit(): number {
+    return Math.floor(this.limit);
+  }
+
+  private refuse(reason: ConcurrencyRefusalReason): Promise<never> {
+    this.events.emit({ kind: 'refused', reason });
+    return Promise.reject(new ConcurrencyLimitRefusal(reason));
+  }
+
+  private grant(): ReleaseSlot {
+    this.inFlightCount += 1;
+    const epoch = this.epoch;
+    const inFlightAtStart = this.inFlightCount;
+    let released = false;
+    return (sample) => {
+      if (released) return;
+      if (sample) checkSample(sample);
+      released = true;
+      const busiest = Math.max(inFlightAtStart, this.inFlightCount);
+      this.inFlightCount -= 1;
+      if (sample) this.learn(sample, epoch, busiest);
+      this.drain();
+      this.emitState();
+    };
+  }
+
+  /** @param busiest the calls in flight when this one started or ended, whichever was more */
+  private learn(sample: ConcurrencySample, epoch: number, busiest: number): void {
+    const baseline = this.baseline(sample.operation, sample.latencyMs);
+    const slow = sample.latencyMs > baseline * this.tolerance + this.slackMs;
+    if (sample.dropped || slow) {
+      if (epoch !== this.epoch) return; // this congestion event has already decreased it
+      this.epoch += 1;
+      this.credits = 0;
+      this.limit = Math.max(this.options.minLimit, this.limit * this.backoffRatio);
+    } else if (busiest * 2 >= this.currentLimit) {
+      this.credits += 1;
+      if (this.credits >= this.currentLimit) {
+        this.credits = 0;
+        this.limit = Math.min(this.options.maxLimit, this.limit + 1);
+      }
+    }
+  }
+
+  /** Records the latency in its operation's window and returns the operation's baseline. */
+  private baseline(operation: string, latencyMs: number): number {
+    const now = this.options.clock.now();
+    let baseline = this.baselines.get(operation);
+    if (!baseline) {
+      if (this.baselines.size >= MAX_OPERATIONS) return Infinity;
+      baseline = { windowStart: now, current: Infinity, previous: Infinity };
+      this.baselines.set(operation, baseline);
+    }
+    const elapsed = now - baseline.windowStart;
+    if (elapsed >= this.windowMs) {
+      baseline.previous = elapsed >= 2 * this.windowMs ? Infinity : baseline.current;
+      baseline.current = Infinity;
+      baseline.windowStart = now;
+    }
+    baseline.current = Math.min(baseline.current, latencyMs);
+    return Math.min(baseline.current, baseline.previous);
+  }
+
+  /** Hands free slots to the waiters, first come first served. */
+  private drain(): void {
+    while (this.queue.length > 0 && this.inFlightCount < this.currentLimit) {
+      const waiter = this.queue.shift() as Waiter;
+      waiter.cleanUp();
+      waiter.resolve(this.grant());
+    }
+  }
+
+  private emitState(): void {
+    this.events.emit({ kind: 'state', ...this.snapshot() });
+  }
+}
+
+/**
+ * The signal's reason (an AbortError or TimeoutError unless the aborter gave another error), as
+ * it is when it looks like an error (a DOMException may come from another realm), else wrapped.
+ */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return typeof (reason as { name?: unknown } | null)?.name === 'string'
+    ? (reason as Error)
+    : new DOMException(String(reason), 'AbortError');
+}
+
+function checkSample(sample: ConcurrencySample): void {
+  if (!Number.isFinite(sample.latencyMs) || sample.latencyMs < 0) {
+    throw new RangeError(`latencyMs must be a finite number of at least 0: ${sample.latencyMs}`);
+  }
+}
