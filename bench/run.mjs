@@ -1,9 +1,10 @@
 // `npm run bench` (after building the gateway and the mock): the gateway against a plain Fastify +
 // fetch baseline (bench/baseline-server.mjs), side by side in one run, on loopback, in front of the
 // mock upstream. Scenarios: fan-out latency, read throughput, the open write breaker, memory and
-// decay under repeated load, cold start-up (bundle, unbundled, with Redis), and a cache hit
+// decay under repeated load, cold start-up (bundle, unbundled, with Redis), a cache hit
 // against two anchors: a bare-Fastify ceiling (bench/ceiling-server.mjs) and nginx as a caching
-// proxy (when installed). BENCH_SCENARIOS picks a subset. Progress goes to stderr; the summary table to stdout;
+// proxy (when installed), fan-outs with one straggler in fifty (hedging on and off) and reads
+// past the upstream's capacity (the adaptive concurrency limit on and off). BENCH_SCENARIOS picks a subset. Progress goes to stderr; the summary table to stdout;
 // report.md, chart.svg, results.json and the servers' logs to bench-results/<timestamp>/.
 // See bench/README.md for what each figure means and how to read it.
 import { execFileSync } from 'node:child_process';
@@ -38,6 +39,8 @@ import {
   totalCalls,
 } from './lib/http.mjs';
 import { load, loadProblems, median, pickLoadTool, timed } from './lib/load.mjs';
+import { openLoad } from './lib/open-loop.mjs';
+import { extraCallShare, fanOutFigures } from './lib/tail.mjs';
 import { prepareNginx } from './lib/nginx.mjs';
 import {
   cpuShares,
@@ -91,6 +94,8 @@ const results = {
   throughput: {},
   decay: { runs: [] },
   openBreaker: {},
+  straggler: {},
+  overload: {},
   memoryAfterLoad: {},
   answerDifferences: [],
   warnings: [],
@@ -475,6 +480,216 @@ async function measureOpenBreaker(servers, mock) {
   await mock.configure({ addEventMode: 'ok' });
 }
 
+/**
+ * The variants of the straggler and overload scenarios: the gateway as shipped (`on`), the gateway
+ * with `offEnv` (the feature under test turned off), and the baseline; each with the settings it
+ * runs with and the prefix of its routes (the gateway's current version, /v1; the baseline has
+ * only the unversioned paths). `env`: what both gateways get on top of the bench's environment.
+ */
+function tailVariants(mockUrl, { name, env, offEnv }) {
+  const baseline = serverKinds(mockUrl).find((kind) => kind.key === 'baseline');
+  return [
+    { key: 'on', env, prefix: '/v1' },
+    { key: 'off', env: { ...env, ...offEnv }, prefix: '/v1' },
+  ]
+    .map((variant) => ({
+      ...variant,
+      kind: {
+        ...gatewayKind({ key: 'gateway', upstream: mockUrl, extraEnv: variant.env }),
+        logName: `${name}-gateway-${variant.key}`,
+      },
+    }))
+    .concat({
+      key: 'baseline',
+      env: {},
+      prefix: '',
+      kind: { ...baseline, logName: `${name}-baseline` },
+    });
+}
+
+/** Median of `n` sequential GETs of `url` (after one unmeasured), in ms. */
+async function roundTrip(url, n = 10) {
+  await callOk(url);
+  const samples = [];
+  for (let i = 0; i < n; i += 1) samples.push(await timed(() => callOk(url)));
+  return median(samples);
+}
+
+/**
+ * Straggler: the mock answers each event fetch in 50 ms except every 50th, which takes 2 s; GET
+ * /users/9050/events (50 events), one request at a time, on the gateway with hedged reads (as
+ * shipped), without (UPSTREAM_HEDGE_READS=false), and on the baseline; each in a process of its
+ * own with the read cache fully off. Per variant: a warm-up and a few fan-outs without stragglers,
+ * then the straggler period is set (its count starts there) and BENCH_STRAGGLER_REPEATS fan-outs
+ * are timed; the mock counts the event fetches they cost.
+ */
+async function measureStraggler(mock, mockUrl) {
+  const s = settings.straggler;
+  const entry = results.straggler;
+  const userId = FAN_OUT_USERS[s.events];
+  Object.assign(entry, {
+    eventLatencyMs: s.eventLatencyMs,
+    every: s.every,
+    stragglerLatencyMs: s.stragglerLatencyMs,
+    events: s.events,
+    repeats: s.repeats,
+    variants: {},
+  });
+  await mock.configure({
+    eventLatencyMs: s.eventLatencyMs,
+    eventStragglerEvery: 0,
+    eventStragglerLatencyMs: s.stragglerLatencyMs,
+  });
+  try {
+    entry.roundTripMs = await roundTrip(`${mockUrl}/getEventById/${userId}-1`);
+    progress(
+      `   one upstream round trip (the mock's event fetch): ${entry.roundTripMs.toFixed(1)} ms`,
+    );
+    const variants = tailVariants(mockUrl, {
+      name: 'straggler',
+      env: { READ_CACHE_TTL_MS: '0', READ_CACHE_STALE_IF_ERROR_MS: '0' },
+      offEnv: { UPSTREAM_HEDGE_READS: 'false' },
+    });
+    for (const variant of variants) {
+      const server = await startServer(variant.kind);
+      try {
+        const url = `${server.url}${variant.prefix}/users/${userId}/events`;
+        const fetchAll = async () => {
+          const events = await callOk(url);
+          if (!Array.isArray(events) || events.length !== s.events) {
+            throw new Error(
+              `${variant.key} ${url}: expected ${s.events} events, got ${JSON.stringify(events).slice(0, 80)}`,
+            );
+          }
+        };
+        await mock.configure({ eventStragglerEvery: 0 });
+        await fetchAll(); // warm-up (connections, JIT), not counted
+        const calmSamples = [];
+        for (let i = 0; i < s.calmRepeats; i += 1) calmSamples.push(await timed(fetchAll));
+        // The count of the straggler period starts now: the 50th, 100th, ... fetch is slow.
+        await mock.configure({ eventStragglerEvery: s.every });
+        const before = await mock.settled();
+        const samples = [];
+        for (let i = 0; i < s.repeats; i += 1) samples.push(await timed(fetchAll));
+        await mock.configure({ eventStragglerEvery: 0 });
+        const after = await mock.idle();
+        const eventCalls =
+          (after.calls['/getEventById/:id'] ?? 0) - (before.calls['/getEventById/:id'] ?? 0);
+        const figures = fanOutFigures(samples, entry.roundTripMs);
+        entry.variants[variant.key] = {
+          env: variant.env,
+          path: `${variant.prefix}/users/${userId}/events`,
+          samples,
+          calmSamples,
+          calmMedian: median(calmSamples),
+          ...figures,
+          eventCalls,
+          stragglers: after.load.stragglers - before.load.stragglers,
+          extraCalls: extraCallShare(eventCalls, s.repeats, s.events),
+        };
+        const v = entry.variants[variant.key];
+        progress(
+          `   ${variant.key.padEnd(8)} p50 ${v.p50.toFixed(0)} ms (${v.p50Ratio.toFixed(2)}x rt), slowest ${v.max.toFixed(0)} ms (${v.maxRatio.toFixed(2)}x), ${eventCalls} event fetches for ${s.repeats} fan-outs (+${(v.extraCalls * 100).toFixed(1)}%), ${v.stragglers} stragglers; without stragglers p50 ${v.calmMedian.toFixed(0)} ms`,
+        );
+      } finally {
+        await stop(server.child);
+      }
+    }
+  } finally {
+    await mock.configure({ eventLatencyMs: 0, eventStragglerEvery: 0 });
+  }
+}
+
+/** A user with this many events: the ids the overload scenario goes round. */
+const OVERLOAD_USER = '9801';
+
+/**
+ * Overload: the mock answers reads in 50 ms up to 32 calls in flight; past that, each read costs
+ * 5 ms more per call over and a quarter of them are refused 503 (a knee). An open-loop load of
+ * GET /events/:id (1000 distinct ids in turn, so no two requests in flight share one) at twice
+ * what the upstream answers at its knee, from at most BENCH_OVERLOAD_CLIENTS at once, on the
+ * gateway with its adaptive concurrency limit (as shipped), without it
+ * (UPSTREAM_ADAPTIVE_CONCURRENCY=false), and on the baseline; each in a process of its own with
+ * the read cache fully off and production breaker timings. Per variant: an unmeasured warm-up at a
+ * quarter of the knee (its 2xx p50: the unloaded round trip through that server), then the run.
+ */
+async function measureOverload(mock, mockUrl) {
+  const o = settings.overload;
+  const entry = results.overload;
+  Object.assign(entry, {
+    eventLatencyMs: o.eventLatencyMs,
+    capacity: o.capacity,
+    overloadLatencyMsPerCall: o.overloadLatencyMsPerCall,
+    overloadErrorRate: o.overloadErrorRate,
+    rate: o.rate,
+    clients: o.clients,
+    durationS: o.durationS,
+    kneeRate: (o.capacity * 1000) / o.eventLatencyMs,
+    variants: {},
+  });
+  await mock.createUser(OVERLOAD_USER, o.ids);
+  await mock.configure({ eventLatencyMs: o.eventLatencyMs, capacity: 0 });
+  try {
+    entry.roundTripMs = await roundTrip(`${mockUrl}/getEventById/${OVERLOAD_USER}-1`);
+    progress(
+      `   unloaded upstream round trip: ${entry.roundTripMs.toFixed(1)} ms; the upstream answers at most ~${entry.kneeRate.toFixed(0)} reads/s at its knee; offered ${o.rate} req/s`,
+    );
+    await mock.configure({
+      capacity: o.capacity,
+      overloadLatencyMsPerCall: o.overloadLatencyMsPerCall,
+      overloadErrorRate: o.overloadErrorRate,
+    });
+    const variants = tailVariants(mockUrl, {
+      name: 'overload',
+      env: {
+        READ_CACHE_TTL_MS: '0',
+        READ_CACHE_STALE_IF_ERROR_MS: '0',
+        // Production's breaker timings (the bench's other scenarios keep an opened breaker open).
+        CIRCUIT_BREAKER_RESET_TIMEOUT_MS: '10000',
+        CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: '60000',
+      },
+      offEnv: { UPSTREAM_ADAPTIVE_CONCURRENCY: 'false' },
+    });
+    let next = 0; // ids go on from variant to variant
+    const urlOf = (base) => () => `${base}/events/${OVERLOAD_USER}-${(next++ % o.ids) + 1}`;
+    for (const variant of variants) {
+      const server = await startServer(variant.kind);
+      try {
+        const base = server.url + variant.prefix;
+        const warmup = await openLoad({
+          urlOf: urlOf(base),
+          ratePerS: Math.max(1, Math.round(entry.kneeRate / 4)),
+          durationS: o.warmupS,
+          maxInFlight: o.clients,
+        });
+        await mock.idle();
+        await mock.resetStats();
+        const run = await openLoad({
+          urlOf: urlOf(base),
+          ratePerS: o.rate,
+          durationS: o.durationS,
+          maxInFlight: o.clients,
+        });
+        const after = await mock.idle();
+        entry.variants[variant.key] = {
+          env: variant.env,
+          path: `${variant.prefix}/events/:id`,
+          unloaded: { p50Ok: warmup.p50Ok, statuses: warmup.statuses },
+          ...run,
+          upstream: { calls: totalCalls(after), ...after.load },
+        };
+        progress(
+          `   ${variant.key.padEnd(8)} goodput ${run.goodput.toFixed(0)} 2xx/s, refused ${run.refusalsRate.toFixed(0)} 503/s, other failures ${run.failuresRate.toFixed(0)}/s, unsent ${run.unsentRate.toFixed(0)}/s; 2xx p50 ${run.p50Ok.toFixed(0)} ms p99 ${run.p99Ok.toFixed(0)} ms (unloaded ${warmup.p50Ok.toFixed(0)}); upstream ${totalCalls(after)} calls, peak ${after.load.peakInFlight} in flight, ${after.load.overloadErrors} overload 503s`,
+        );
+      } finally {
+        await stop(server.child);
+      }
+    }
+  } finally {
+    await mock.configure({ eventLatencyMs: 0, capacity: 0 });
+  }
+}
+
 /** Lines of the gateway's log for GET `url`, and how many carry a correlation id and a trace id. */
 async function countRequestLines(logPath, url) {
   const lines = createInterface({ input: createReadStream(logPath), crlfDelay: Infinity });
@@ -700,6 +915,20 @@ async function main() {
       () => measureCacheHit(mock, mockUrl),
     );
   }
+  if (want('straggler')) {
+    const s = settings.straggler;
+    await phase(
+      `straggler: ${s.repeats} fan-outs of ${s.events} events per variant, every ${s.every}th event fetch ${s.stragglerLatencyMs} ms (others ${s.eventLatencyMs} ms)`,
+      () => measureStraggler(mock, mockUrl),
+    );
+  }
+  if (want('overload')) {
+    const o = settings.overload;
+    await phase(
+      `overload: ${o.rate} req/s offered for ${o.durationS} s per variant, upstream capacity ${o.capacity} in flight`,
+      () => measureOverload(mock, mockUrl),
+    );
+  }
   if (!['fan-out', 'throughput', 'decay', 'open-breaker'].some(want)) return;
 
   progress('-- starting the servers under test');
@@ -771,6 +1000,8 @@ async function compressLargeLogs() {
     'baseline.log',
     'mock.log',
     'gateway-cache-hit.log',
+    'overload-gateway-on.log',
+    'overload-gateway-off.log',
     'nginx/access.log',
   ]) {
     const path = join(outDir, name);

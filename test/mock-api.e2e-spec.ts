@@ -78,6 +78,48 @@ describe('gateway against the real mock upstream (e2e)', () => {
     expect(events).toHaveLength(2 + 5);
   });
 
+  /** The mock's counters (GET /__mock/stats). */
+  const mockStats = async (api: FastifyInstance) =>
+    (await api.inject({ method: 'GET', url: '/__mock/stats' })).json<{
+      calls: Record<string, number>;
+      load: Record<string, number>;
+    }>();
+
+  it('meets one straggler in fifty event fetches on a 50-event fan-out, as the mock counts them', async () => {
+    ({ mock, app } = await startStack({
+      networkErrorRate: 0,
+      eventLatencyMs: 0,
+      eventStragglerEvery: 50,
+      eventStragglerLatencyMs: 200,
+    }));
+    const response = await app.inject({ method: 'GET', url: '/v1/users/2/events' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toHaveLength(50);
+    const { calls, load } = await mockStats(mock);
+    const eventCalls = calls['/getEventById/:id'];
+    // At least one fetch per event; whatever more the gateway made, one in fifty was slow.
+    expect(eventCalls).toBeGreaterThanOrEqual(50);
+    expect(load.stragglers).toBe(Math.floor(eventCalls / 50));
+    expect(load.inFlight).toBe(0);
+  });
+
+  it('counts the gateway’s concurrent reads past the capacity, and each is refused at rate 1', async () => {
+    ({ mock, app } = await startStack({
+      networkErrorRate: 0,
+      eventLatencyMs: 50,
+      capacity: 1,
+      overloadLatencyMsPerCall: 0,
+      overloadErrorRate: 1,
+    }));
+    const response = await app.inject({ method: 'GET', url: '/v1/users/2/events' });
+    // Fetches past the capacity were answered 503: the fan-out cannot be complete.
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    const { load } = await mockStats(mock);
+    expect(load.peakInFlight).toBeGreaterThan(1);
+    expect(load.overCapacity).toBeGreaterThan(0);
+    expect(load.overloadErrors).toBe(load.overCapacity);
+  });
+
   it('answers 502 when every connection is dropped', async () => {
     ({ mock, app } = await startStack({ networkErrorRate: 1 }));
     const response = await app.inject({ method: 'GET', url: '/events' });

@@ -46,6 +46,24 @@ export function mockControl(baseUrl) {
         json: { userName: `Bench user with ${eventCount} events`, eventCount },
       }),
     stats: () => callOk(`${baseUrl}/__mock/stats`),
+    /** Zeroes the mock's counters (calls, load peak); data and config stay. */
+    resetStats: () => callOk(`${baseUrl}/__mock/stats/reset`, { method: 'POST' }),
+    /**
+     * Waits until the mock has no Event API call in flight (`timeoutMs` at most, then throws):
+     * the calls a server still makes for requests its client gave up on end before the next
+     * variant starts. Returns the stats then.
+     */
+    idle: async ({ timeoutMs = 15_000 } = {}) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const now = await callOk(`${baseUrl}/__mock/stats`);
+        if (now.load.inFlight === 0) return now;
+        if (Date.now() > deadline) {
+          throw new Error(`the mock still has ${now.load.inFlight} calls in flight`);
+        }
+        await sleep(50);
+      }
+    },
     /**
      * Waits until the mock has had no call for 200 ms (5 s at most): a server may still be working
      * on requests the load generator gave up on, and their upstream calls must not be counted in

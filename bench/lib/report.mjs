@@ -174,6 +174,9 @@ export function buildRows(results, settings) {
     cacheHitRows(figure, cacheHit, 'nginx', { targets: false });
   }
 
+  if (ran('straggler')) stragglerRows();
+  if (ran('overload')) overloadRows();
+
   const rt = fanOut.roundTripMs;
   if (ran('fan-out'))
     section(
@@ -232,6 +235,113 @@ export function buildRows(results, settings) {
   if (ran('open-breaker')) openBreakerRows();
   if (ran('decay')) decayRows();
   return rows;
+
+  function stragglerRows() {
+    const st = results.straggler ?? {};
+    const s = settings.straggler;
+    const rtMs = st.roundTripMs;
+    section(
+      `Straggler: GET /users/${s.events === 50 ? '9050' : ':id'}/events (${s.events} events), one at a time, ${s.repeats} per variant; mock: every ${s.every}th event fetch ${s.stragglerLatencyMs} ms, the others ${s.eventLatencyMs} ms; one round trip ${format.ms(rtMs)} ms; the read cache off; hedging off: UPSTREAM_HEDGE_READS=false`,
+    );
+    const { on, off, baseline } = st.variants ?? {};
+    const times = (v) =>
+      isNumber(v) && isNumber(rtMs)
+        ? `${format.ms(v)} (${format.ratio(v / rtMs)} rt)`
+        : format.ms(v);
+    for (const [variant, name, targets] of [
+      [on, 'hedging on', true],
+      [off, 'hedging off', false],
+    ]) {
+      figure(`${name}: median ms (x rt)`, variant?.p50, baseline?.p50, times, {
+        ...(targets
+          ? { target: '≤ 3x round trip', check: (g) => isNumber(rtMs) && g <= 3 * rtMs }
+          : {}),
+      });
+      figure(`${name}: slowest ms (x rt)`, variant?.max, baseline?.max, times, {
+        ...(targets
+          ? { target: '≤ 6x round trip', check: (g) => isNumber(rtMs) && g <= 6 * rtMs }
+          : {}),
+      });
+      figure(`${name}: p99 ms (x rt)`, variant?.p99, baseline?.p99, times);
+      figure(
+        `${name}: extra event fetches`,
+        variant?.extraCalls,
+        baseline?.extraCalls,
+        format.percent,
+        { ratio: false, ...(targets ? { target: '≤ 15%', check: (g) => g <= 0.15 } : {}) },
+      );
+    }
+    figure(
+      'hedging on, no stragglers: median ms (x rt)',
+      on?.calmMedian,
+      baseline?.calmMedian,
+      times,
+    );
+  }
+
+  function overloadRows() {
+    const ov = results.overload ?? {};
+    const o = settings.overload;
+    const rtMs = ov.roundTripMs;
+    section(
+      `Overload: GET /events/:id (${o.ids} ids in turn), open loop ${o.rate} req/s for ${o.durationS} s from at most ${o.clients} clients at once; mock: reads ${o.eventLatencyMs} ms up to ${o.capacity} in flight (~${format.rps((o.capacity * 1000) / o.eventLatencyMs)}/s), past it +${o.overloadLatencyMsPerCall} ms per call over and ${format.percent(o.overloadErrorRate)} of those 503; unloaded round trip ${format.ms(rtMs)} ms; the read cache off; limit off: UPSTREAM_ADAPTIVE_CONCURRENCY=false`,
+    );
+    const { on, off, baseline } = ov.variants ?? {};
+    const times = (v) =>
+      isNumber(v) && isNumber(rtMs)
+        ? `${format.ms(v)} (${format.ratio(v / rtMs)} rt)`
+        : format.ms(v);
+    for (const [variant, name, targets] of [
+      [on, 'limit on', true],
+      [off, 'limit off', false],
+    ]) {
+      figure(`${name}: goodput, 2xx/s`, variant?.goodput, baseline?.goodput, format.rps, {
+        ...(targets ? { target: '≥ baseline', check: (g, b) => g >= b } : {}),
+      });
+      figure(`${name}: p99 of 2xx, ms (x rt)`, variant?.p99Ok, baseline?.p99Ok, times, {
+        ...(targets
+          ? { target: '≤ 2x round trip', check: (g) => isNumber(rtMs) && g <= 2 * rtMs }
+          : {}),
+      });
+      figure(`${name}: p50 of 2xx, ms`, variant?.p50Ok, baseline?.p50Ok, format.ms);
+      figure(
+        `${name}: refused (503)/s`,
+        variant?.refusalsRate,
+        baseline?.refusalsRate,
+        format.rps,
+        {
+          ratio: false,
+        },
+      );
+      figure(
+        `${name}: other failures/s`,
+        variant?.failuresRate,
+        baseline?.failuresRate,
+        format.rps,
+        { ratio: false },
+      );
+      figure(
+        `${name}: not sent/s (clients busy)`,
+        variant?.unsentRate,
+        baseline?.unsentRate,
+        format.rps,
+        { ratio: false },
+      );
+      figure(
+        `${name}: upstream in flight, peak`,
+        variant?.upstream?.peakInFlight,
+        baseline?.upstream?.peakInFlight,
+        format.count,
+        { ratio: false },
+      );
+    }
+    figure(
+      'unloaded (warm-up): p50 of 2xx, ms',
+      on?.unloaded?.p50Ok,
+      baseline?.unloaded?.p50Ok,
+      format.ms,
+    );
+  }
 
   function openBreakerRows() {
     section(
@@ -443,6 +553,102 @@ function cacheHitDetails(cacheHit) {
   return out;
 }
 
+const VARIANT_NAMES = {
+  on: 'gateway (as shipped)',
+  off: 'gateway, feature off',
+  baseline: 'baseline',
+};
+
+/** The settings a variant ran with, beyond the bench's gateway environment. */
+const envText = (env) =>
+  Object.entries(env ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ') || '—';
+
+/** report.md's details of the straggler scenario: every fan-out time, the fetches counted. */
+function stragglerDetails(straggler) {
+  if (!straggler.variants || Object.keys(straggler.variants).length === 0) return [];
+  const out = ['### Straggler fan-outs (ms, one request at a time)', ''];
+  out.push(
+    markdownTable(
+      [
+        'variant',
+        'settings',
+        'route',
+        'with stragglers',
+        'without',
+        'event fetches',
+        'stragglers met',
+        'extra fetches',
+      ],
+      Object.entries(straggler.variants).map(([key, v]) => [
+        VARIANT_NAMES[key] ?? key,
+        envText(v.env),
+        v.path,
+        v.samples.map(format.ms).join(', '),
+        v.calmSamples.map(format.ms).join(', '),
+        `${v.eventCalls} for ${straggler.repeats} x ${straggler.events}`,
+        String(v.stragglers),
+        format.percent(v.extraCalls),
+      ]),
+      [1, 2, 3, 4],
+    ),
+    '',
+  );
+  return out;
+}
+
+/** report.md's details of the overload scenario: each variant's run, and what the mock saw. */
+function overloadDetails(overload) {
+  if (!overload.variants || Object.keys(overload.variants).length === 0) return [];
+  const out = ['### Overload runs (open loop)', ''];
+  out.push(
+    markdownTable(
+      [
+        'variant',
+        'settings',
+        'offered/s',
+        'goodput 2xx/s',
+        '503/s',
+        'other failures/s',
+        'not sent/s',
+        '2xx p50 ms',
+        '2xx p99 ms',
+        '2xx max ms',
+        'all p99 ms',
+        'answers',
+        'upstream calls',
+        'peak in flight',
+        'over capacity',
+        'overload 503s',
+      ],
+      Object.entries(overload.variants).map(([key, v]) => [
+        VARIANT_NAMES[key] ?? key,
+        envText(v.env),
+        format.rps(v.offeredRate),
+        format.rps(v.goodput),
+        format.rps(v.refusalsRate),
+        format.rps(v.failuresRate),
+        format.rps(v.unsentRate),
+        format.ms(v.p50Ok),
+        format.ms(v.p99Ok),
+        format.ms(v.maxOk),
+        format.ms(v.p99All),
+        Object.entries(v.statuses)
+          .map(([status, n]) => `${status}: ${n}`)
+          .join(', '),
+        format.count(v.upstream?.calls),
+        format.count(v.upstream?.peakInFlight),
+        format.count(v.upstream?.overCapacity),
+        format.count(v.upstream?.overloadErrors),
+      ]),
+      [1, 11],
+    ),
+    '',
+  );
+  return out;
+}
+
 /** report.md: the summary tables, every target, the details behind each figure, and the method. */
 export function renderMarkdown(results, settings, rows) {
   const { meta } = results;
@@ -520,6 +726,8 @@ export function renderMarkdown(results, settings, rows) {
   for (const note of results.startup.notes ?? []) out.push(`- ${note}`);
   if ((results.startup.notes ?? []).length > 0) out.push('');
   out.push(...cacheHitDetails(results.cacheHit ?? {}));
+  out.push(...stragglerDetails(results.straggler ?? {}));
+  out.push(...overloadDetails(results.overload ?? {}));
   out.push('### Fan-out samples (ms, one request at a time)', '');
   out.push(
     markdownTable(
@@ -609,14 +817,16 @@ export function renderMarkdown(results, settings, rows) {
     '- "Upstream calls" are read from the mock\'s `GET /__mock/stats` before and after a phase, once the mock has had no call for 200 ms. They include every route, and the calls of requests still in flight when the load generator stopped (why 10 events make a little over 11 calls per answer).',
     "- RSS is VmRSS (and VmHWM, the peak) from `/proc/<pid>/status` of the server processes themselves. Both servers run with the pod's NODE_OPTIONS unless BENCH_NODE_OPTIONS says otherwise (with it empty, V8 sizes its heap from this machine's memory and RSS grows with it under load).",
     "- The gateway runs with its read cache off (READ_CACHE_TTL_MS=0), so that repeated requests measure its path to the upstream, as the baseline's do; `BENCH_GATEWAY_ENV=READ_CACHE_TTL_MS=5000` measures it as shipped. The cache-hit scenario alone runs its own gateway with READ_CACHE_TTL_MS=5000 (production defaults otherwise) against two anchors: `bench/ceiling-server.mjs` (bare Fastify answering the gateway's own bytes for GET /users/1) and nginx caching the mock (when installed).",
-    "- The cache-hit scenario uses wrk (one thread) when it is on PATH, autocannon otherwise; the other scenarios use autocannon. wrk runs as its own process; autocannon shares the bench's Node process.",
+    "- The cache-hit scenario uses wrk (one thread) when it is on PATH, autocannon otherwise; the overload scenario its own open-loop generator (`bench/lib/open-loop.mjs`, node:http in the bench's process); the other scenarios use autocannon. wrk runs as its own process; autocannon shares the bench's Node process.",
+    "- Straggler: each variant (the gateway as shipped, the gateway with UPSTREAM_HEDGE_READS=false, the baseline) runs in a process of its own with the read cache fully off (READ_CACHE_TTL_MS=0, READ_CACHE_STALE_IF_ERROR_MS=0); one unmeasured fan-out and three without stragglers first, then the mock's straggler period is set (its count starts there: every 50th event fetch is slow, whoever makes it) and the fan-outs are timed. Extra fetches: the mock's `GET /getEventById` count during the timed fan-outs, beyond one per event. One round trip: the median of ten event fetches made straight to the mock.",
+    '- Overload: each variant (the gateway as shipped, the gateway with UPSTREAM_ADAPTIVE_CONCURRENCY=false, the baseline) runs in a process of its own with the read cache fully off and production breaker timings (CIRCUIT_BREAKER_RESET_TIMEOUT_MS=10000, CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS=60000). Requests arrive at a fixed rate (open loop, checked every millisecond) whatever the answers; an arrival that finds every client busy is not sent ("not sent"); each request gives up after 10 s. Goodput and the per-second rates count answers that finished within the run\'s window; the latencies are each request\'s own (2xx apart from the rest). The unloaded round trip is the median of ten reads straight to the mock; a warm-up at a quarter of the knee precedes each run.',
     '- The gateway coalesces identical reads in flight (UPSTREAM_COALESCE_READS, on by default); the baseline does not. Under 50 connections on one URL most gateway requests share an upstream call: see "upstream calls per answer". `BENCH_GATEWAY_ENV=UPSTREAM_COALESCE_READS=false` measures the gateway without it.',
     "- Run-to-run noise on a small shared machine is a few percent to tens of percent for short runs; the baseline's own last/first ratio in the decay scenario shows how much of a gateway ratio is noise.",
     '- Start-up: from spawn to the first 200 (gateway `/health`, baseline `/`), polling every 5 ms, each server started cold (a new process) several times; idle RSS read 1 s after each start. Variants: the bundle (the entry every scenario runs; the compile cache its entry turns on is warm after its first start), the bundle with `NODE_DISABLE_COMPILE_CACHE=1` (as a new pod starts), the unbundled `dist/main.js`, and the bundle with REDIS_URL on a redis-server the bench starts (when installed). The tracing exporter is off (no OTEL_EXPORTER_OTLP_ENDPOINT).',
     '',
     '## Files',
     '',
-    '- `report.md` (this file), `chart.svg`, `results.json` (every figure), `gateway.log`, `baseline.log`, `mock.log`, `gateway-cache-hit.log`, `ceiling.log`, `startup-*.log`, `redis.log`, `nginx/` (config, access and error logs) (logs gzipped, `.log.gz`, when over 5 MiB)',
+    '- `report.md` (this file), `chart.svg`, `results.json` (every figure), `gateway.log`, `baseline.log`, `mock.log`, `gateway-cache-hit.log`, `ceiling.log`, `startup-*.log`, `straggler-*.log`, `overload-*.log`, `redis.log`, `nginx/` (config, access and error logs) (logs gzipped, `.log.gz`, when over 5 MiB)',
     '',
   );
   return out.join('\n');

@@ -34,7 +34,16 @@ function loadTool(raw) {
 export const POD_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=8';
 
 /** The scenarios of `npm run bench`, in the order they run (BENCH_SCENARIOS picks a subset). */
-export const SCENARIOS = ['startup', 'cache-hit', 'fan-out', 'throughput', 'decay', 'open-breaker'];
+export const SCENARIOS = [
+  'startup',
+  'cache-hit',
+  'straggler',
+  'overload',
+  'fan-out',
+  'throughput',
+  'decay',
+  'open-breaker',
+];
 
 /**
  * BENCH_SCENARIOS: a comma-separated list of scenario names (case and spaces ignored); unset or
@@ -87,6 +96,40 @@ export function loadSettings(argv = process.argv.slice(2)) {
     /** CPUs wrk is pinned to with taskset (e.g. `3` or `2-3`); unset: not pinned. */
     wrkCpus: process.env.BENCH_WRK_CPUS || undefined,
     podLimitMiB: number('BENCH_POD_LIMIT_MIB', 320, { min: 1 }),
+    /**
+     * The straggler scenario: the mock answers each event in `eventLatencyMs`, except every
+     * `every`th fetch, which takes `stragglerLatencyMs` (the issue's measurement); `repeats`
+     * fan-outs of a 50-event user one at a time per variant, after `calmRepeats` without stragglers.
+     */
+    straggler: {
+      eventLatencyMs: 50,
+      every: 50,
+      stragglerLatencyMs: 2_000,
+      events: 50,
+      repeats: number('BENCH_STRAGGLER_REPEATS', pick(12, 6), { min: 1, integer: true }),
+      calmRepeats: 3,
+    },
+    /**
+     * The overload scenario: the mock's reads take `eventLatencyMs` up to `capacity` calls in
+     * flight; past it each costs `overloadLatencyMsPerCall` more per call over and
+     * `overloadErrorRate` of them fail. Requests arrive at `rate` per second (twice what the
+     * upstream answers at its knee, by default) from at most `clients` at once, for `durationS`.
+     */
+    overload: {
+      // The knee: 32 in flight / 100 ms = 320 reads/s, few enough that this machine's CPU is not
+      // what limits. Past it a call costs 10 ms per call over, 3.2x what waiting its turn would
+      // (100 ms / 32): throughput falls as calls pile up, as an overloaded server's does.
+      eventLatencyMs: 100,
+      capacity: 32,
+      overloadLatencyMsPerCall: 10,
+      overloadErrorRate: 0.25,
+      rate: number('BENCH_OVERLOAD_RATE', 640, { min: 1, integer: true }),
+      clients: number('BENCH_OVERLOAD_CLIENTS', 256, { min: 1, integer: true }),
+      durationS: number('BENCH_OVERLOAD_S', pick(10, 3), { min: 1, integer: true }),
+      warmupS: pick(2, 1),
+      /** Distinct event ids the requests go round (more than `clients`: none coalesce). */
+      ids: 1_000,
+    },
     /** Added to (or overriding) the gateway's environment. */
     gatewayEnvOverrides: parseEnvList(process.env.BENCH_GATEWAY_ENV),
     /**

@@ -1,13 +1,30 @@
 import { createMockApi, DEFAULT_MOCK_API_OPTIONS, type MockApiOptions } from './mock-api';
-import { ADD_EVENT_MODES, isAddEventMode, MAX_DELAY_MS, type AddEventMode } from './mock-config';
+import {
+  ADD_EVENT_MODES,
+  isAddEventMode,
+  MAX_COUNT,
+  MAX_DELAY_MS,
+  type AddEventMode,
+} from './mock-config';
 
-function numberFromEnv(name: string, fallback: number, min: number, max: number): number {
+function numberFromEnv(
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  { integer = false } = {},
+): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
+  if (
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
     console.error(
-      `Invalid ${name}=${JSON.stringify(raw)}: expected a number from ${min} to ${max}`,
+      `Invalid ${name}=${JSON.stringify(raw)}: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
     );
     process.exit(1);
   }
@@ -49,6 +66,27 @@ const options: MockApiOptions = {
   cycleSuccesses: d.cycleSuccesses,
   failureDelayMs: numberFromEnv('MOCK_FAILURE_DELAY_MS', d.failureDelayMs, 0, MAX_DELAY_MS),
   networkErrorRate: numberFromEnv('MOCK_NETWORK_ERROR_RATE', d.networkErrorRate, 0, 1),
+  eventStragglerEvery: numberFromEnv(
+    'MOCK_EVENT_STRAGGLER_EVERY',
+    d.eventStragglerEvery,
+    0,
+    MAX_COUNT,
+    { integer: true },
+  ),
+  eventStragglerLatencyMs: numberFromEnv(
+    'MOCK_EVENT_STRAGGLER_LATENCY_MS',
+    d.eventStragglerLatencyMs,
+    0,
+    MAX_DELAY_MS,
+  ),
+  capacity: numberFromEnv('MOCK_CAPACITY', d.capacity, 0, MAX_COUNT, { integer: true }),
+  overloadLatencyMsPerCall: numberFromEnv(
+    'MOCK_OVERLOAD_LATENCY_MS_PER_CALL',
+    d.overloadLatencyMsPerCall,
+    0,
+    MAX_DELAY_MS,
+  ),
+  overloadErrorRate: numberFromEnv('MOCK_OVERLOAD_ERROR_RATE', d.overloadErrorRate, 0, 1),
   seed: numberFromEnv('MOCK_SEED', d.seed, 0, 2 ** 32 - 1),
   logger: switchFromEnv('MOCK_LOG', false),
   // The issuer of the development identity provider's tokens: the gateway's AUTH_ISSUER.
@@ -60,7 +98,7 @@ app
   .listen({ port, host })
   .then((address) => {
     console.log(
-      `Mock Event API on ${address} (event latency ${options.eventLatencyMs} ms, addEvent mode ${addEventMode}, network errors ${options.networkErrorRate * 100}%, seed ${options.seed})`,
+      `Mock Event API on ${address} (event latency ${options.eventLatencyMs} ms, addEvent mode ${addEventMode}, network errors ${options.networkErrorRate * 100}%, seed ${options.seed}${options.eventStragglerEvery > 0 ? `, every ${options.eventStragglerEvery}th event fetch ${options.eventStragglerLatencyMs} ms` : ''}${options.capacity > 0 ? `, capacity ${options.capacity} in flight` : ''})`,
     );
   })
   .catch((error: unknown) => {

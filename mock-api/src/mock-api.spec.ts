@@ -63,6 +63,18 @@ function postOverSocket(address: string, id: string, signal: AbortSignal) {
   return { outcome, isSettled: () => settled };
 }
 
+/** The load counters of GET /__mock/stats when nothing is in flight and nothing happened. */
+const NO_LOAD = { inFlight: 0, peakInFlight: 0, overCapacity: 0, overloadErrors: 0, stragglers: 0 };
+
+/** The new keys of the runtime config, at their defaults (no stragglers, no capacity). */
+const TAIL_DEFAULTS = {
+  eventStragglerEvery: 0,
+  eventStragglerLatencyMs: 2000,
+  capacity: 0,
+  overloadLatencyMsPerCall: 5,
+  overloadErrorRate: 0.25,
+};
+
 describe('mock Event API', () => {
   const quiet = { eventLatencyMs: 0, failureDelayMs: 0, networkErrorRate: 0 };
 
@@ -167,6 +179,7 @@ describe('mock Event API', () => {
       calls: { '/getUserById/:id': 2, '/getUsers': 1 },
       stored: {},
       addEventCalls: {},
+      load: { ...NO_LOAD, peakInFlight: 1 }, // one call at a time
     });
   });
 
@@ -198,6 +211,7 @@ describe('mock Event API', () => {
         failureDelayMs: 0,
         networkErrorRate: 0,
         addEventMode: 'cycle',
+        ...TAIL_DEFAULTS,
       });
       expect(await getConfig(createMockApi({ addEventCycle: false }))).toMatchObject({
         eventLatencyMs: 500,
@@ -220,6 +234,7 @@ describe('mock Event API', () => {
         failureDelayMs: 0,
         networkErrorRate: 0,
         addEventMode: 'fail',
+        ...TAIL_DEFAULTS,
       };
       expect(response.json()).toEqual(expected);
       expect(await getConfig(api)).toEqual(expected);
@@ -233,6 +248,33 @@ describe('mock Event API', () => {
       ['a delay given as a string', { listLatencyMs: '5' }, 'listLatencyMs must be a number'],
       ['a rate over 1', { networkErrorRate: 1.5 }, 'networkErrorRate must be a number from 0 to 1'],
       ['an unknown mode', { addEventMode: 'sometimes' }, 'addEventMode must be one of cycle, ok'],
+      [
+        'a straggler period that is not whole',
+        { eventStragglerEvery: 2.5 },
+        'eventStragglerEvery must be an integer from 0 to 1000000',
+      ],
+      [
+        'a negative straggler period',
+        { eventStragglerEvery: -1 },
+        'eventStragglerEvery must be an integer',
+      ],
+      [
+        'a straggler delay over 10 minutes',
+        { eventStragglerLatencyMs: 600_001 },
+        'eventStragglerLatencyMs must be a number of milliseconds',
+      ],
+      ['a capacity given as a string', { capacity: '32' }, 'capacity must be an integer'],
+      ['a capacity over a million', { capacity: 1_000_001 }, 'capacity must be an integer'],
+      [
+        'a negative overload delay',
+        { overloadLatencyMsPerCall: -5 },
+        'overloadLatencyMsPerCall must be a number of milliseconds',
+      ],
+      [
+        'an overload error rate over 1',
+        { overloadErrorRate: 1.01 },
+        'overloadErrorRate must be a number from 0 to 1',
+      ],
       ['a list', [1], 'the body must be a JSON object'],
       ['null', null, 'the body must be a JSON object'],
     ])('answers 400 to %s and changes nothing', async (_case, body, message) => {
@@ -509,6 +551,145 @@ describe('mock Event API', () => {
     });
   });
 
+  describe('stragglers (eventStragglerEvery, eventStragglerLatencyMs)', () => {
+    /** Fetches an event and says whether the mock counted that call as a straggler. */
+    const fetchEvent = async (api: Api) => {
+      const before = (await stats(api)).load.stragglers;
+      const response = await api.inject({ method: 'GET', url: '/getEventById/1' });
+      expect(response.json()).toMatchObject({ id: 1 });
+      return (await stats(api)).load.stragglers - before === 1;
+    };
+
+    it('makes exactly every Nth event fetch a straggler, counted from the change', async () => {
+      const api = createMockApi(quiet);
+      await fetchEvent(api); // a call before the change does not count toward the period
+      await putConfig(api, { eventStragglerEvery: 3, eventStragglerLatencyMs: 0 });
+      const pattern: boolean[] = [];
+      for (let i = 0; i < 7; i += 1) pattern.push(await fetchEvent(api));
+      expect(pattern).toEqual([false, false, true, false, false, true, false]);
+    });
+
+    it('starts the count again when the period is set again, or on a reset', async () => {
+      const api = createMockApi({ ...quiet, eventStragglerEvery: 2, eventStragglerLatencyMs: 0 });
+      expect(await fetchEvent(api)).toBe(false);
+      await putConfig(api, { eventStragglerEvery: 2 });
+      expect([await fetchEvent(api), await fetchEvent(api)]).toEqual([false, true]);
+      expect(await fetchEvent(api)).toBe(false);
+      await api.inject({ method: 'POST', url: '/__mock/reset' });
+      expect([await fetchEvent(api), await fetchEvent(api)]).toEqual([false, true]);
+    });
+
+    it('leaves other routes and other settings alone; 0 means none', async () => {
+      const api = createMockApi({ ...quiet, eventStragglerLatencyMs: 0 });
+      for (let i = 0; i < 3; i += 1) expect(await fetchEvent(api)).toBe(false);
+      await putConfig(api, { eventStragglerEvery: 1 });
+      await api.inject({ method: 'GET', url: '/getUserById/1' });
+      await api.inject({ method: 'GET', url: '/getEvents' });
+      expect((await stats(api)).load.stragglers).toBe(0);
+      expect(await fetchEvent(api)).toBe(true);
+    });
+
+    it('delays a straggler by eventStragglerLatencyMs instead of eventLatencyMs', async () => {
+      const api = createMockApi(quiet);
+      await putConfig(api, { eventStragglerEvery: 1, eventStragglerLatencyMs: 60 });
+      // A lower bound only: a loaded machine may be slower, never faster than the delay.
+      expect(await timedInject(api, '/getEventById/1')).toBeGreaterThanOrEqual(55);
+    });
+  });
+
+  describe('capacity (capacity, overloadLatencyMsPerCall, overloadErrorRate)', () => {
+    /** `n` event fetches sent together; their statuses in the order they were sent. */
+    const together = async (api: Api, n: number) =>
+      (
+        await Promise.all(
+          Array.from({ length: n }, () => api.inject({ method: 'GET', url: '/getEventById/1' })),
+        )
+      ).map((response) => response.statusCode);
+
+    it('answers every call within capacity normally, and counts the calls in flight', async () => {
+      const api = createMockApi({ ...quiet, eventLatencyMs: 20 });
+      await putConfig(api, { capacity: 4, overloadErrorRate: 1 });
+      expect(await together(api, 4)).toEqual([200, 200, 200, 200]);
+      expect((await stats(api)).load).toEqual({ ...NO_LOAD, peakInFlight: 4 });
+    });
+
+    it('refuses the configured share of the reads arriving past capacity with 503', async () => {
+      const api = createMockApi({ ...quiet, eventLatencyMs: 20 });
+      await putConfig(api, { capacity: 2, overloadErrorRate: 0.5, overloadLatencyMsPerCall: 0 });
+      // Calls 3 to 6 arrive past capacity; half of them, evenly spread (the 4th and the 6th), fail.
+      const statuses = await together(api, 6);
+      expect(statuses).toEqual([200, 200, 200, 503, 200, 503]);
+      expect((await stats(api)).load).toEqual({
+        inFlight: 0,
+        peakInFlight: 6,
+        overCapacity: 4,
+        overloadErrors: 2,
+        stragglers: 0,
+      });
+      const alone = await api.inject({ method: 'GET', url: '/getUserById/1' });
+      expect(alone.statusCode).toBe(200); // alone again: within capacity
+    });
+
+    it('slows each read past capacity by overloadLatencyMsPerCall per call over it', async () => {
+      const api = createMockApi(quiet);
+      await putConfig(api, { capacity: 1, overloadLatencyMsPerCall: 40, overloadErrorRate: 0 });
+      const times = await Promise.all([0, 1, 2].map(() => timedInject(api, '/getUserById/1')));
+      // The 2nd call is 1 over capacity (+40 ms), the 3rd 2 over (+80 ms). Lower bounds only.
+      expect(times[1]).toBeGreaterThanOrEqual(35);
+      expect(times[2]).toBeGreaterThanOrEqual(75);
+      expect((await stats(api)).load).toMatchObject({ overCapacity: 2, overloadErrors: 0 });
+    });
+
+    it('never refuses addEvent, though it counts toward the calls in flight', async () => {
+      const api = createMockApi({ ...quiet, eventLatencyMs: 20, addEventMode: 'ok' });
+      await putConfig(api, { capacity: 1, overloadErrorRate: 1 });
+      const [read, write] = await Promise.all([
+        api.inject({ method: 'GET', url: '/getEventById/1' }),
+        addEvent(api, 'w1'),
+      ]);
+      expect([read.statusCode, write.statusCode]).toEqual([200, 200]);
+      expect((await stats(api)).load).toMatchObject({ peakInFlight: 2, overCapacity: 1 });
+      expect((await stats(api)).stored).toEqual({ w1: 1 });
+    });
+
+    it('has no effect with capacity 0 (the default)', async () => {
+      const api = createMockApi({ ...quiet, eventLatencyMs: 20 });
+      await putConfig(api, { overloadErrorRate: 1 });
+      expect(await together(api, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect((await stats(api)).load).toEqual({ ...NO_LOAD, peakInFlight: 5 });
+    });
+
+    it('stops counting a call once its client goes away unanswered (real sockets)', async () => {
+      const { api, address } = await listening({ ...quiet, addEventMode: 'hang' });
+      try {
+        const client = new AbortController();
+        const request = postOverSocket(address, 'gone', client.signal);
+        await waitUntil(async () => (await stats(api)).load.inFlight === 1);
+        client.abort();
+        expect(await request.outcome).toBe('AbortError');
+        await waitUntil(async () => (await stats(api)).load.inFlight === 0);
+        expect((await stats(api)).load.peakInFlight).toBe(1);
+      } finally {
+        await api.close();
+      }
+    });
+  });
+
+  it('zeroes the counters on POST /__mock/stats/reset, keeping data and config', async () => {
+    const api = createMockApi({ ...quiet, addEventMode: 'ok' });
+    await putConfig(api, { eventStragglerEvery: 1, eventStragglerLatencyMs: 0 });
+    await addEvent(api, 's1');
+    await api.inject({ method: 'GET', url: '/getEventById/s1' });
+    expect((await stats(api)).load.stragglers).toBe(1);
+    const response = await api.inject({ method: 'POST', url: '/__mock/stats/reset' });
+    expect(response.statusCode).toBe(200);
+    expect(await stats(api)).toEqual({ calls: {}, stored: {}, addEventCalls: {}, load: NO_LOAD });
+    expect(await getConfig(api)).toMatchObject({ eventStragglerEvery: 1, addEventMode: 'ok' });
+    expect((await api.inject({ method: 'GET', url: '/getEventById/s1' })).json()).toMatchObject({
+      id: 's1',
+    });
+  });
+
   it('puts config, counters and generated users back on POST /__mock/reset', async () => {
     const api = createMockApi(quiet);
     await putConfig(api, { addEventMode: 'store-then-503', eventLatencyMs: 5 });
@@ -520,7 +701,7 @@ describe('mock Event API', () => {
     });
     await api.inject({ method: 'POST', url: '/__mock/reset' });
     expect(await getConfig(api)).toMatchObject({ addEventMode: 'cycle', eventLatencyMs: 0 });
-    expect(await stats(api)).toEqual({ calls: {}, stored: {}, addEventCalls: {} });
+    expect(await stats(api)).toEqual({ calls: {}, stored: {}, addEventCalls: {}, load: NO_LOAD });
     expect((await getUser(api, 500)).body).toBe('');
     expect((await api.inject({ method: 'GET', url: '/getEventById/500-1' })).body).toBe('');
     expect((await api.inject({ method: 'GET', url: '/getEventById/r1' })).body).toBe('');

@@ -33,6 +33,16 @@ export interface MockApiOptions {
   readonly failureDelayMs: number;
   /** Share of list-route calls (`/getUsers`, `/getEvents`) that fail at the network level. */
   readonly networkErrorRate: number;
+  /** Every Nth `GET /getEventById/:id` is a straggler (0: none); see MockRuntimeConfig. */
+  readonly eventStragglerEvery: number;
+  /** Delay of a straggler. */
+  readonly eventStragglerLatencyMs: number;
+  /** Calls in flight handled at normal latency (0: unlimited); see MockRuntimeConfig. */
+  readonly capacity: number;
+  /** Added delay per call in flight past `capacity`. */
+  readonly overloadLatencyMsPerCall: number;
+  /** Share of the read calls arriving past `capacity` answered 503. */
+  readonly overloadErrorRate: number;
   /** Seed of the random generator behind network errors, so runs can be repeated. */
   readonly seed: number;
   readonly logger: boolean;
@@ -49,6 +59,11 @@ export const DEFAULT_MOCK_API_OPTIONS: MockApiOptions = {
   cycleSuccesses: 5,
   failureDelayMs: 100,
   networkErrorRate: 0.05,
+  eventStragglerEvery: 0,
+  eventStragglerLatencyMs: 2_000,
+  capacity: 0,
+  overloadLatencyMsPerCall: 5,
+  overloadErrorRate: 0.25,
   seed: 42,
   logger: false,
   issuer: 'http://localhost:3001',
@@ -74,7 +89,39 @@ function initialConfig(options: MockApiOptions): MockRuntimeConfig {
     failureDelayMs: options.failureDelayMs,
     networkErrorRate: options.networkErrorRate,
     addEventMode: options.addEventMode ?? (options.addEventCycle ? 'cycle' : 'ok'),
+    eventStragglerEvery: options.eventStragglerEvery,
+    eventStragglerLatencyMs: options.eventStragglerLatencyMs,
+    capacity: options.capacity,
+    overloadLatencyMsPerCall: options.overloadLatencyMsPerCall,
+    overloadErrorRate: options.overloadErrorRate,
   };
+}
+
+/** The routes of the real Event API: they count toward the mock's in-flight calls. */
+const EVENT_API_ROUTES = new Set([
+  '/getUsers',
+  '/getUserById/:id',
+  '/getEvents',
+  '/getEventById/:id',
+  '/addEvent',
+]);
+
+/** Counters of the mock's load (GET /__mock/stats `load`). */
+interface LoadCounters {
+  /** Most calls in flight at once since start or the last counter reset. */
+  peakInFlight: number;
+  /** Calls that arrived with more than `capacity` calls in flight (themselves included). */
+  overCapacity: number;
+  /** Of those, reads answered 503 because of the overload. */
+  overloadErrors: number;
+  /** `GET /getEventById/:id` calls that were stragglers. */
+  stragglers: number;
+}
+
+/** What the overload does to one read that arrived past capacity. */
+interface Overload {
+  readonly delayMs: number;
+  readonly refuse: boolean;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -95,6 +142,13 @@ const badRequest = (message: string | string[]) => ({
   error: 'Bad Request',
   message,
 });
+
+/** The upstream's 503 body when it is overloaded (failing addEvent calls, reads past capacity). */
+const OVERLOADED = {
+  success: false,
+  error: 'Service Unavailable',
+  message: 'Event API is overloaded, please retry later',
+};
 
 const increment = (counts: Record<string, number>, key: string): void => {
   counts[key] = (counts[key] ?? 0) + 1;
@@ -121,12 +175,57 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
   let addEventCalls: Record<string, number> = {};
   /** Connections of requests the mock will never answer; destroyed on close. */
   const hungSockets = new Set<Socket>();
+  /** Event API calls in flight now (arrived, not yet answered or dropped). */
+  let inFlight = 0;
+  let load: LoadCounters = { peakInFlight: 0, overCapacity: 0, overloadErrors: 0, stragglers: 0 };
+  /** getEventById calls since start, reset, or the last change of `eventStragglerEvery`. */
+  let stragglerCount = 0;
+  /** Accumulates `overloadErrorRate` per call past capacity; each whole unit is one 503. */
+  let overloadErrorDebt = 0;
+  /** Reads that arrived past capacity, and what happens to them. */
+  const overloadOf = new WeakMap<FastifyRequest, Overload>();
 
   // Counts every call per route (for benchmarks and demos: GET /__mock/stats).
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     if (!route.startsWith('/__mock')) increment(calls, route);
+    if (EVENT_API_ROUTES.has(route)) admit(request, reply);
     done();
+  });
+
+  /**
+   * Counts an Event API call in flight until its answer is finished or its connection closes, and
+   * decides what a read arriving past `capacity` suffers: `overloadLatencyMsPerCall` more delay
+   * per call in flight past capacity, and a 503 for `overloadErrorRate` of them (evenly spread:
+   * with 0.25, every 4th). addEvent counts toward the calls in flight but is never slowed or
+   * refused here: its mode says what it does.
+   */
+  function admit(request: FastifyRequest, reply: FastifyReply): void {
+    inFlight += 1;
+    load.peakInFlight = Math.max(load.peakInFlight, inFlight);
+    let counted = true;
+    reply.raw.once('close', () => {
+      if (counted) inFlight -= 1;
+      counted = false;
+    });
+    const excess = config.capacity > 0 ? inFlight - config.capacity : 0;
+    if (excess <= 0) return;
+    load.overCapacity += 1;
+    if (request.method !== 'GET') return;
+    overloadErrorDebt += config.overloadErrorRate;
+    const refuse = overloadErrorDebt >= 1;
+    if (refuse) overloadErrorDebt -= 1;
+    overloadOf.set(request, { delayMs: excess * config.overloadLatencyMsPerCall, refuse });
+  }
+
+  // A read past capacity waits its extra delay (on top of its route's own), or is refused after it.
+  app.addHook('preHandler', async (request, reply) => {
+    const overload = overloadOf.get(request);
+    if (!overload) return;
+    await pause(overload.delayMs);
+    if (!overload.refuse) return;
+    load.overloadErrors += 1;
+    return reply.code(503).send(OVERLOADED);
   });
 
   // A hung request keeps its connection busy, and server.close() waits for busy connections:
@@ -178,7 +277,11 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
   });
 
   app.get<{ Params: { id: string } }>('/getEventById/:id', async (request, reply) => {
-    await pause(config.eventLatencyMs);
+    stragglerCount += 1;
+    const every = config.eventStragglerEvery;
+    const straggler = every > 0 && stragglerCount % every === 0;
+    if (straggler) load.stragglers += 1;
+    await pause(straggler ? config.eventStragglerLatencyMs : config.eventLatencyMs);
     const event = data.events.get(request.params.id);
     return event ?? reply.code(200).send('');
   });
@@ -192,11 +295,7 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
 
     const overloaded = async () => {
       await pause(config.failureDelayMs);
-      return reply.code(503).send({
-        success: false,
-        error: 'Service Unavailable',
-        message: 'Event API is overloaded, please retry later',
-      });
+      return reply.code(503).send(OVERLOADED);
     };
 
     if (mode === 'hang') return hang(request, reply);
@@ -229,17 +328,35 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
     data = createSeedData();
     random = seededRandom(options.seed);
     cycleCalls = 0;
-    calls = {};
-    stored = {};
-    addEventCalls = {};
+    stragglerCount = 0;
+    overloadErrorDebt = 0;
+    resetCounters();
     return { reset: true };
   });
 
+  function resetCounters(): void {
+    calls = {};
+    stored = {};
+    addEventCalls = {};
+    // Calls still in flight stay counted: they will be answered (or dropped) later.
+    load = { peakInFlight: inFlight, overCapacity: 0, overloadErrors: 0, stragglers: 0 };
+  }
+
   /**
    * Not part of the real API, since start or reset: calls per route, times each event id was
-   * stored by addEvent, and addEvent calls per event id (whatever their outcome).
+   * stored by addEvent, addEvent calls per event id (whatever their outcome), and the load
+   * (calls in flight now and at the peak, calls past capacity, overload 503s, stragglers).
    */
-  app.get('/__mock/stats', () => ({ calls, stored, addEventCalls }));
+  app.get('/__mock/stats', () => ({ calls, stored, addEventCalls, load: { inFlight, ...load } }));
+
+  /**
+   * Not part of the real API: zeroes the counters of GET /__mock/stats (the peak starts again
+   * from the calls in flight now); data, config and the failure cycle stay as they are.
+   */
+  app.post('/__mock/stats/reset', () => {
+    resetCounters();
+    return { reset: true };
+  });
 
   /** Not part of the real API: the behaviours in force. */
   app.get('/__mock/config', () => config);
@@ -249,6 +366,8 @@ export function createMockApi(overrides: Partial<MockApiOptions> = {}): FastifyI
     const parsed = parseConfigChange(request.body);
     if (!parsed.ok) return reply.code(400).send(badRequest(parsed.errors));
     config = { ...config, ...parsed.change };
+    // Setting the straggler period (even to the same value) starts its count again.
+    if (parsed.change.eventStragglerEvery !== undefined) stragglerCount = 0;
     return config;
   });
 

@@ -42,6 +42,23 @@ export interface MockRuntimeConfig {
   /** Share of list-route calls (`/getUsers`, `/getEvents`) dropped at the network level. */
   networkErrorRate: number;
   addEventMode: AddEventMode;
+  /**
+   * Every Nth `GET /getEventById/:id` call is a straggler: it waits `eventStragglerLatencyMs`
+   * instead of `eventLatencyMs` (0: no stragglers). Counted from the start, a reset, or the last
+   * `PUT /__mock/config` that set this key, so a run is reproducible.
+   */
+  eventStragglerEvery: number;
+  /** Delay of a straggler (see `eventStragglerEvery`). */
+  eventStragglerLatencyMs: number;
+  /**
+   * Calls in flight (every Event API route together) the upstream handles at its normal latency;
+   * 0: unlimited. Past it, each call is slower and some are answered 503 (see below).
+   */
+  capacity: number;
+  /** Added to a call's delay for every call in flight past `capacity` when it arrives. */
+  overloadLatencyMsPerCall: number;
+  /** Share of the calls arriving past `capacity` answered 503 (evenly spread, not random). */
+  overloadErrorRate: number;
 }
 
 /** Longest delay accepted anywhere: ten minutes, as for the environment variables. */
@@ -54,17 +71,32 @@ const delay: Rule = (value) =>
     ? undefined
     : `must be a number of milliseconds from 0 to ${MAX_DELAY_MS}`;
 
+/** Largest `eventStragglerEvery` and `capacity` accepted. */
+export const MAX_COUNT = 1_000_000;
+
+const share: Rule = (value) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1
+    ? undefined
+    : 'must be a number from 0 to 1';
+
+const count: Rule = (value) =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT
+    ? undefined
+    : `must be an integer from 0 to ${MAX_COUNT}`;
+
 const RULES: Record<keyof MockRuntimeConfig, Rule> = {
   eventLatencyMs: delay,
   userLatencyMs: delay,
   listLatencyMs: delay,
   failureDelayMs: delay,
-  networkErrorRate: (value) =>
-    typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1
-      ? undefined
-      : 'must be a number from 0 to 1',
+  networkErrorRate: share,
   addEventMode: (value) =>
     isAddEventMode(value) ? undefined : `must be one of ${ADD_EVENT_MODES.join(', ')}`,
+  eventStragglerEvery: count,
+  eventStragglerLatencyMs: delay,
+  capacity: count,
+  overloadLatencyMsPerCall: delay,
+  overloadErrorRate: share,
 };
 
 export type ConfigChange =
