@@ -188,6 +188,8 @@ describe('validateEnvironment', () => {
     ],
   ])('rejects %s=%s', (name, value, message) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(message);
+  });
+
   it.each([
     [{ UPSTREAM_CONCURRENCY_LIMIT_MIN: '200' }, '200 ≤ 100 ≤ 500'],
     [{ UPSTREAM_CONCURRENCY_LIMIT_MAX: '50' }, '10 ≤ 100 ≤ 50'],
