@@ -1,14 +1,12 @@
 import { Answer } from '../common/answer';
+import { parsePrefer } from '../common/prefer';
 import { requestContext } from '../common/request-context';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency-key';
 import type { Creation } from './event-creation.service';
 
 /** Whether a `Prefer` header (RFC 7240) asks for `respond-async`. */
 export function prefersRespondAsync(prefer: string | string[] | undefined): boolean {
-  const values = Array.isArray(prefer) ? prefer : prefer === undefined ? [] : [prefer];
-  return values
-    .flatMap((value) => value.split(','))
-    .some((preference) => preference.split(';')[0].trim().toLowerCase() === 'respond-async');
+  return parsePrefer(prefer).has('respond-async');
 }
 
 /**
