@@ -18,7 +18,7 @@ import { EventWriter } from '../event-creation/event-writer';
 import type { RedisConnection } from '../redis/redis-connection';
 import { reconnectDelayMs } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
-import { DeliveryEvents } from './delivery-events';
+import { DeliveryEvents, type DeliveryOutcome } from './delivery-events';
 import { EVENT_DELIVERY_QUEUE, type DeliveryJobData } from './event-request.model';
 
 /** How long a shutdown waits for jobs in hand. */
@@ -30,6 +30,16 @@ export function deliveryBackoffMs(
   random: () => number = Math.random,
 ): number {
   return backoffMs(attemptsMade - 1, { baseMs: 1000, maxMs: 60_000, jitterRatio: 0.5 }, random);
+}
+
+/** A create given up for good; its outcome is reported once BullMQ has recorded it as failed. */
+class GivenUp extends UnrecoverableError {
+  constructor(
+    message: string,
+    readonly outcome: Extract<DeliveryOutcome, 'refused' | 'expired'>,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -85,10 +95,11 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     this.worker.on('completed', (_job, result: { sent?: boolean } | undefined) =>
       this.outcomes.emit(result?.sent === false ? 'already_delivered' : 'delivered'),
     );
+    // Like 'completed': heard once the job is recorded as failed, so whoever hears it reads it so.
     this.worker.on('failed', (job, error) => {
-      if (job && error instanceof UnrecoverableError) {
-        this.logger.warn(`Create ${job.id ?? '?'} failed for good: ${error.message}`);
-      }
+      if (!(error instanceof UnrecoverableError)) return;
+      this.logger.warn(`Create ${job?.id ?? '?'} failed for good: ${error.message}`);
+      if (error instanceof GivenUp) this.outcomes.emit(error.outcome);
     });
   }
 
@@ -133,8 +144,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     // An operator's retry starts the clock again (else a create given up for its age would be
     // given up again at once).
     if (now - Date.parse(retriedAt ?? createdAt) > maxAgeMs) {
-      this.outcomes.emit('expired');
-      throw new UnrecoverableError(`Not delivered within ${maxAgeMs} ms: given up`);
+      throw new GivenUp(`Not delivered within ${maxAgeMs} ms: given up`, 'expired');
     }
     const refusal = this.eventApi.writeRefusal();
     if (refusal) return this.postpone(job, token, refusal.retryAfterMs);
@@ -151,8 +161,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
         return this.postpone(job, token, error.retryAfterMs);
       }
       if (error instanceof ApiError && error.toProblem().code === 'UNKNOWN_USER') {
-        this.outcomes.emit('refused');
-        throw new UnrecoverableError(`Refused: user "${event.userId}" does not exist`);
+        throw new GivenUp(`Refused: user "${event.userId}" does not exist`, 'refused');
       }
       this.outcomes.emit('retry');
       throw error;
