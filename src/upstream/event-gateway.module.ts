@@ -34,6 +34,8 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
         baseURL: config.get('upstream.baseUrl', { infer: true }),
         // The base URL's user and password, kept out of the URL (it is logged and traced).
         auth: config.get('upstream.credentials', { infer: true }),
+        // No proxy named in the environment: no per-call lookup of one either.
+        ...(config.get('upstream.environmentProxy', { infer: true }) ? {} : { proxy: false }),
         // No `timeout`: the client gives every call one deadline (an AbortSignal) instead.
         maxRedirects: 0,
         maxContentLength: MAX_UPSTREAM_BODY_BYTES,

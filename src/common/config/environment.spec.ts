@@ -445,3 +445,14 @@ describe('EVENT_API_BASE_URL with credentials', () => {
     expect(upstream.credentials).toBeUndefined();
   });
 });
+
+describe('a proxy named in the environment', () => {
+  it('is looked up per call (axios) only when a variable axios reads names one', () => {
+    expect(loadConfig({}).upstream.environmentProxy).toBe(false);
+    expect(loadConfig({ HTTP_PROXY: ' ' }).upstream.environmentProxy).toBe(false);
+    expect(loadConfig({ NO_PROXY: 'localhost' }).upstream.environmentProxy).toBe(false);
+    for (const name of ['HTTP_PROXY', 'https_proxy', 'ALL_PROXY', 'npm_config_https_proxy']) {
+      expect(loadConfig({ [name]: 'http://proxy.test:3128' }).upstream.environmentProxy).toBe(true);
+    }
+  });
+});
