@@ -5,3 +5,4 @@ export { backoffMs, type BackoffOptions } from './backoff';
 export { CLOCK, monotonicClock, WALL_CLOCK, wallClock, type Clock } from './clock';
 export { Emitter, type Disposable } from './emitter';
 export { toSeconds } from './seconds';
+export { withoutStackTrace } from './errors/without-stack-trace';

@@ -11,21 +11,20 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-/** A hedge delay that passes when the test says so, and records whether it was cancelled. */
+/** A hedge delay that passes when the test says so, and records whether it was cleared. */
 function manualDelay() {
-  const passed = deferred<void>();
+  let fire: (() => void) | undefined;
   let cancelled = false;
   let asked: number | undefined;
   return {
-    wait: (ms: number, signal: AbortSignal) => {
+    timers: (ms: number, onPassed: () => void) => {
       asked = ms;
-      signal.addEventListener('abort', () => {
+      fire = onPassed;
+      return () => {
         cancelled = true;
-        passed.reject(signal.reason);
-      });
-      return passed.promise;
+      };
     },
-    pass: () => passed.resolve(),
+    pass: () => fire?.(),
     cancelled: () => cancelled,
     asked: () => asked,
   };
@@ -54,7 +53,7 @@ describe('hedged', () => {
     const delay = manualDelay();
     const attempts = controlledAttempts<string>();
     const mayHedge = jest.fn(() => true);
-    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge, wait: delay.wait });
+    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge, timers: delay.timers });
     attempts.get('first').answer.resolve('fast');
     await expect(call).resolves.toEqual({ value: 'fast', winner: 'first', hedged: false });
     expect(delay.asked()).toBe(50);
@@ -67,7 +66,7 @@ describe('hedged', () => {
     const delay = manualDelay();
     const attempts = controlledAttempts<string>();
     const mayHedge = jest.fn(() => true);
-    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge, wait: delay.wait });
+    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge, timers: delay.timers });
     const boom = new Error('boom');
     attempts.get('first').answer.reject(boom);
     await expect(call).rejects.toEqual(new HedgedCallFailed(boom, false));
@@ -79,7 +78,11 @@ describe('hedged', () => {
   it('starts exactly one hedge once the delay passes; the hedge wins and the first is aborted', async () => {
     const delay = manualDelay();
     const attempts = controlledAttempts<string>();
-    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge: () => true, wait: delay.wait });
+    const call = hedged(attempts.attempt, {
+      delayMs: 50,
+      mayHedge: () => true,
+      timers: delay.timers,
+    });
     delay.pass();
     await settle();
     expect(attempts.started.map((a) => a.role)).toEqual(['first', 'hedge']);
@@ -96,7 +99,11 @@ describe('hedged', () => {
   it('aborts the hedge when the first answers first after all', async () => {
     const delay = manualDelay();
     const attempts = controlledAttempts<string>();
-    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge: () => true, wait: delay.wait });
+    const call = hedged(attempts.attempt, {
+      delayMs: 50,
+      mayHedge: () => true,
+      timers: delay.timers,
+    });
     delay.pass();
     await settle();
     attempts.get('first').answer.resolve('from the first');
@@ -109,7 +116,7 @@ describe('hedged', () => {
     const delay = manualDelay();
     const attempts = controlledAttempts<string>();
     const mayHedge = jest.fn(() => false);
-    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge, wait: delay.wait });
+    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge, timers: delay.timers });
     delay.pass();
     await settle();
     expect(mayHedge).toHaveBeenCalledTimes(1);
@@ -121,7 +128,11 @@ describe('hedged', () => {
   it('waits for the other attempt when one fails while it still runs', async () => {
     const delay = manualDelay();
     const attempts = controlledAttempts<string>();
-    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge: () => true, wait: delay.wait });
+    const call = hedged(attempts.attempt, {
+      delayMs: 50,
+      mayHedge: () => true,
+      timers: delay.timers,
+    });
     delay.pass();
     await settle();
     attempts.get('first').answer.reject(new Error('first failed'));
@@ -134,7 +145,11 @@ describe('hedged', () => {
   it('waits for the first when the hedge fails (a hedge the breaker refused)', async () => {
     const delay = manualDelay();
     const attempts = controlledAttempts<string>();
-    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge: () => true, wait: delay.wait });
+    const call = hedged(attempts.attempt, {
+      delayMs: 50,
+      mayHedge: () => true,
+      timers: delay.timers,
+    });
     delay.pass();
     await settle();
     attempts.get('hedge').answer.reject(new Error('refused'));
@@ -153,7 +168,11 @@ describe('hedged', () => {
   ])('throws the first attempt’s error when both fail (%s)', async (_, order) => {
     const delay = manualDelay();
     const attempts = controlledAttempts<string>();
-    const call = hedged(attempts.attempt, { delayMs: 50, mayHedge: () => true, wait: delay.wait });
+    const call = hedged(attempts.attempt, {
+      delayMs: 50,
+      mayHedge: () => true,
+      timers: delay.timers,
+    });
     delay.pass();
     await settle();
     const failure = call.catch((error: unknown) => error);
@@ -166,12 +185,12 @@ describe('hedged', () => {
   });
 
   it('with an infinite delay never hedges and starts no timer', async () => {
-    const wait = jest.fn();
+    const timers = jest.fn();
     const attempts = controlledAttempts<string>();
-    const call = hedged(attempts.attempt, { delayMs: Infinity, mayHedge: () => true, wait });
+    const call = hedged(attempts.attempt, { delayMs: Infinity, mayHedge: () => true, timers });
     attempts.get('first').answer.resolve('only');
     await expect(call).resolves.toEqual({ value: 'only', winner: 'first', hedged: false });
-    expect(wait).not.toHaveBeenCalled();
+    expect(timers).not.toHaveBeenCalled();
   });
 
   it('counts a synchronous throw as a failed attempt', async () => {

@@ -1,4 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { withoutStackTrace } from '../common';
+import { realTimers, type StartTimer } from './timers';
 
 /** Which of a hedged call's attempts: the one it starts with, or the one started after the delay. */
 export type AttemptRole = 'first' | 'hedge';
@@ -31,8 +32,11 @@ export interface HedgeOptions {
    * start now? (Withdraw from a retry budget here.) Not asked when the first settles in time.
    */
   readonly mayHedge: () => boolean;
-  /** Resolves after `ms`, or rejects once `signal` is aborted. Default: a Node timer. */
-  readonly wait?: (ms: number, signal: AbortSignal) => Promise<unknown>;
+  /**
+   * Starts the delay's timer. Default: a Node timer, cleared by a plain call (no aborted signal:
+   * aborting builds an exception with its stack, once per read).
+   */
+  readonly timers?: StartTimer;
 }
 
 /** A hedged call's answer, and which attempt gave it. */
@@ -69,9 +73,6 @@ function settled<T>(run: () => Promise<T>): Promise<Settled<T>> {
   );
 }
 
-const timer = (ms: number, signal: AbortSignal): Promise<unknown> =>
-  sleep(ms, undefined, { signal });
-
 /**
  * A hedged request ("The Tail at Scale"): starts `attempt('first', signal)`; if it has not settled
  * after `delayMs` and `mayHedge()` allows it, starts exactly one more, `attempt('hedge', signal)`.
@@ -89,28 +90,25 @@ const timer = (ms: number, signal: AbortSignal): Promise<unknown> =>
  */
 export async function hedged<T>(
   attempt: (role: AttemptRole, signal: AbortSignal) => Promise<T>,
-  { delayMs, mayHedge, wait = timer }: HedgeOptions,
+  { delayMs, mayHedge, timers = realTimers }: HedgeOptions,
 ): Promise<HedgedResult<T>> {
   if (!(delayMs >= 0)) throw new RangeError(`delayMs must be 0 or more, got ${delayMs}`);
   const firstControl = new AbortController();
   const first = settled(() => attempt('first', firstControl.signal));
   const done = (result: Settled<T>, hedgedCall: boolean): HedgedResult<T> => {
-    if (!result.ok) throw new HedgedCallFailed(result.error, hedgedCall);
+    if (!result.ok) throw withoutStackTrace(() => new HedgedCallFailed(result.error, hedgedCall));
     return { value: result.value, winner: 'first', hedged: hedgedCall };
   };
   if (delayMs === Infinity) return done(await first, false);
 
-  const timerControl = new AbortController();
-  const delayPassed = wait(delayMs, timerControl.signal).then(
-    () => true,
-    () => false,
-  );
+  let clearTimer = (): void => undefined;
+  const delayPassed = new Promise<true>((resolve) => {
+    clearTimer = timers(delayMs, () => resolve(true));
+  });
   const early = await Promise.race([first, delayPassed]);
-  timerControl.abort();
-  if (early !== true) {
-    // The first attempt settled in time (or the timer could not run: then no hedge either).
-    return done(early === false ? await first : early, false);
-  }
+  clearTimer();
+  // The first attempt settled in time: no hedge.
+  if (early !== true) return done(early, false);
   if (!mayHedge()) return done(await first, false);
 
   const hedgeControl = new AbortController();
@@ -119,7 +117,9 @@ export async function hedged<T>(
     result.then((settledResult) => ({ role, result: settledResult }));
   const winner = await Promise.race([tagged('first', first), tagged('hedge', hedge)]);
   if (winner.result.ok) {
-    (winner.role === 'first' ? hedgeControl : firstControl).abort(new LostRace(winner.role));
+    (winner.role === 'first' ? hedgeControl : firstControl).abort(
+      withoutStackTrace(() => new LostRace(winner.role)),
+    );
     return { value: winner.result.value, winner: winner.role, hedged: true };
   }
   const other = await (winner.role === 'first' ? hedge : first);
@@ -130,5 +130,7 @@ export async function hedged<T>(
       hedged: true,
     };
   const firstResult = winner.role === 'first' ? winner.result : other;
-  throw new HedgedCallFailed((firstResult as { error: unknown }).error, true);
+  throw withoutStackTrace(
+    () => new HedgedCallFailed((firstResult as { error: unknown }).error, true),
+  );
 }

@@ -13,3 +13,4 @@ export {
 } from './hedged';
 export { LatencyPercentile, type LatencyPercentileOptions } from './latency-percentile';
 export { RetryBudget, type RetryBudgetOptions, type RetryBudgetSnapshot } from './retry-budget';
+export { realTimers, type StartTimer } from './timers';
