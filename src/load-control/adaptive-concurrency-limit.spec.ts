@@ -37,6 +37,11 @@ function setup(options: Partial<AdaptiveConcurrencyLimitOptions> = {}) {
   return { clock, timers, limit, events, take, round };
 }
 
+/** `n` calls of the operation `event`, one after the other, each with this latency. */
+function slowCalls(take: (n: number) => ReleaseSlot[], n: number, latencyMs: number): void {
+  for (let i = 0; i < n; i += 1) take(1)[0]({ operation: 'event', latencyMs, dropped: false });
+}
+
 /** Lets settled promises run their callbacks. */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -89,6 +94,59 @@ describe('AdaptiveConcurrencyLimit: slots and the queue', () => {
     expect(timers.count).toBe(0);
     first(); // the freed slot goes to nobody
     expect(limit.snapshot().inFlight).toBe(3);
+  });
+
+  it('once the queue has stood for 100 ms, gives newcomers 5 ms and free slots to the newest first', async () => {
+    const { limit, take, timers, events } = setup({ queueSize: 4 });
+    const slots = take(4);
+    const served: string[] = [];
+    const join = (name: string) =>
+      limit.acquire().then(
+        (release) => (served.push(name), release),
+        (error: unknown) => (served.push(`${name} refused`), error),
+      );
+    const oldest = join('oldest'); // a burst: FIFO, 250 ms
+    timers.advance(99);
+    void join('early'); // the queue has not stood for 100 ms yet: 250 ms too
+    timers.advance(1);
+    void join('second-newest'); // it stands now: 5 ms
+    void join('newest');
+    slots[0]();
+    await flush();
+    expect(served).toEqual(['newest']);
+    timers.advance(4);
+    await flush();
+    expect(served).toEqual(['newest']);
+    timers.advance(1);
+    await flush();
+    expect(served).toEqual(['newest', 'second-newest refused']);
+    expect(events).toContainEqual({ kind: 'refused', reason: 'queue_timeout' });
+    slots[1]();
+    await flush();
+    expect(served).toEqual(['newest', 'second-newest refused', 'early']);
+    slots[2]();
+    expect(await oldest).toEqual(expect.any(Function));
+  });
+
+  it('is a burst queue again once it has emptied: first come first served, the full timeout', async () => {
+    const { limit, take, timers } = setup({ queueSize: 3 });
+    const slots = take(4);
+    const stood = limit.acquire();
+    timers.advance(150);
+    slots[0]();
+    await stood; // the queue is empty again
+    const served: number[] = [];
+    const waits = [1, 2].map((n) => limit.acquire().then((release) => (served.push(n), release)));
+    timers.advance(50); // not standing: first come first served
+    slots[1]();
+    await flush();
+    expect(served).toEqual([1]);
+    timers.advance(199); // its timeout is a burst's 250 ms, not 5 ms
+    expect(limit.snapshot().queued).toBe(1);
+    slots[2]();
+    await flush();
+    expect(served).toEqual([1, 2]);
+    await Promise.all(waits);
   });
 
   it('cancels the timer of a waiter that got its slot', async () => {
@@ -223,8 +281,31 @@ describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
     take(1)[0]({ operation: 'event', latencyMs: 500, dropped: false });
     take(1)[0]({ operation: 'event', latencyMs: 1000, dropped: false }); // 2 × 500 + 25 tolerated
     expect(limit.snapshot().limit).toBe(8);
-    take(1)[0]({ operation: 'event', latencyMs: 1100, dropped: false });
+    slowCalls(take, 2, 1100);
+    expect(limit.snapshot().limit).toBe(8); // two slow calls in a round: not yet
+    slowCalls(take, 1, 1100);
     expect(limit.snapshot().limit).toBe(7);
+  });
+
+  it('takes one straggler a round for what it is, not congestion', () => {
+    const { limit, take, round } = setup({ initialLimit: 8, maxLimit: 8 });
+    round('event', 100);
+    for (let i = 0; i < 10; i += 1) {
+      slowCalls(take, 1, 2000);
+      slowCalls(take, 7, 100);
+    }
+    expect(limit.snapshot().limit).toBe(8);
+  });
+
+  it('shrinks as far as the latency is past what is tolerated, by half at most', () => {
+    const { limit, take } = setup({ initialLimit: 8, maxLimit: 8, minLimit: 1 });
+    take(1)[0]({ operation: 'event', latencyMs: 100, dropped: false });
+    slowCalls(take, 3, 250); // tolerated 225: × 0.9
+    expect(limit.snapshot().limit).toBe(7); // 7.2
+    slowCalls(take, 3, 300); // × 225 / 300 = 0.75
+    expect(limit.snapshot().limit).toBe(5); // 5.4
+    slowCalls(take, 3, 5000); // × 0.5, not 0.045
+    expect(limit.snapshot().limit).toBe(2); // 2.7
   });
 
   it('does not read a change in the mix of operations as congestion', () => {
@@ -256,9 +337,8 @@ describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
   it('recovers once latency is healthy again', async () => {
     const { limit, round, take } = setup({ initialLimit: 8, maxLimit: 8 });
     round('event', 500);
-    for (let i = 0; i < 6; i += 1)
-      take(1)[0]({ operation: 'event', latencyMs: 2000, dropped: false });
-    expect(limit.snapshot().limit).toBe(4);
+    slowCalls(take, 3, 2000);
+    expect(limit.snapshot().limit).toBe(4); // 8 × 1025 / 2000
     for (let i = 0; i < 3; i += 1) round('event', 500);
     expect(limit.snapshot().limit).toBe(7);
     const slots = take(7);
@@ -272,10 +352,10 @@ describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
     const { limit, clock, take } = setup({ initialLimit: 8, maxLimit: 8 });
     take(1)[0]({ operation: 'event', latencyMs: 100, dropped: false });
     clock.advance(30_000);
-    take(1)[0]({ operation: 'event', latencyMs: 400, dropped: false }); // still judged on 100
-    expect(limit.snapshot().limit).toBe(7);
+    slowCalls(take, 3, 400); // still judged on 100
+    expect(limit.snapshot().limit).toBe(4); // 8 × 225 / 400
     clock.advance(30_000);
-    take(1)[0]({ operation: 'event', latencyMs: 400, dropped: false }); // judged on 400
-    expect(limit.snapshot().limit).toBe(7);
+    slowCalls(take, 3, 400); // judged on 400
+    expect(limit.snapshot().limit).toBe(4);
   });
 });

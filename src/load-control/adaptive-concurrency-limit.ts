@@ -1,4 +1,5 @@
-import { Emitter, type Clock } from '../common';
+import { Emitter, withoutStackTrace, type Clock } from '../common';
+import { realTimers, type StartTimer } from './timers';
 
 /**
  * How a call waits for a slot: `queue` (the default) waits in the bounded FIFO queue for at most
@@ -43,16 +44,6 @@ export class ConcurrencyLimitRefusal extends Error {
   }
 }
 
-/** Starts a one-shot timer and returns what cancels it. Injected so tests step time by hand. */
-export type StartTimer = (delayMs: number, fire: () => void) => () => void;
-
-/** Real timers that never keep the process alive. */
-export const realTimers: StartTimer = (delayMs, fire) => {
-  const timer = setTimeout(fire, delayMs);
-  timer.unref();
-  return () => clearTimeout(timer);
-};
-
 export interface AdaptiveConcurrencyLimitOptions {
   readonly initialLimit: number;
   readonly minLimit: number;
@@ -61,10 +52,24 @@ export interface AdaptiveConcurrencyLimitOptions {
   readonly queueSize: number;
   /** The longest a call waits in the queue. */
   readonly queueTimeoutMs: number;
+  /**
+   * The queue is *standing* once it has not been empty for this long (CoDel's interval): the
+   * demand has outrun the limit for a while, not for a burst. Default 100 ms.
+   */
+  readonly standingQueueAfterMs?: number;
+  /**
+   * While the queue stands, a call that joins it waits at most this long (CoDel's target), and
+   * free slots go to the newest waiters first (adaptive LIFO): the calls admitted have waited
+   * little, the oldest are refused instead of served late. Default 5 ms.
+   */
+  readonly standingQueueTimeoutMs?: number;
   /** Measures the baselines' windows. */
   readonly clock: Clock;
   readonly timers?: StartTimer;
-  /** The limit is multiplied by this on congestion (AIMD's multiplicative decrease). */
+  /**
+   * The limit is multiplied by this on congestion (AIMD's multiplicative decrease); by less, down
+   * to a half, when a call was slower than tolerated by more than that (see `learn`).
+   */
   readonly backoffRatio?: number;
   /** A call is slow when its latency passes `tolerance × baseline + slackMs` of its operation. */
   readonly latencyTolerance?: number;
@@ -83,6 +88,16 @@ export interface ConcurrencyLimitSnapshot {
 export type ConcurrencyLimitEvent =
   | ({ readonly kind: 'state' } & ConcurrencyLimitSnapshot)
   | { readonly kind: 'refused'; readonly reason: ConcurrencyRefusalReason };
+
+/** The most one congestion event cuts the limit by. */
+const MIN_BACKOFF_RATIO = 0.5;
+
+/**
+ * Slow calls are congestion once a round (a limit's worth of calls) has this many of them, and at
+ * least this share of the limit: one straggler in a fan-out of fifty is not.
+ */
+const MIN_SLOW_CALLS = 3;
+const SLOW_SHARE = 0.1;
 
 /** Operations tracked at most (the upstream has five); any other is judged on drops only. */
 const MAX_OPERATIONS = 64;
@@ -103,13 +118,18 @@ interface Baseline {
 
 /**
  * A process-wide adaptive concurrency limit (AIMD, as Netflix's concurrency-limits `AIMDLimit`,
- * with latency judged per operation), with a bounded FIFO wait queue. Framework-free: time comes
+ * with latency judged per operation), with a bounded wait queue that is FIFO with the queue
+ * timeout for bursts, and LIFO with a short timeout once it stands (CoDel and adaptive LIFO, as in
+ * Facebook's "Fail at Scale", ACM Queue 2015): under sustained overload the calls admitted have not
+ * waited, so their latency stays that of the upstream at the limit. Framework-free: time comes
  * from the injected clock and timers.
  *
  * - Calls that end healthy while the limit is in use (at least half of it in flight when the call
  *   started or ended) raise it by one slot per limit's worth of them: about one per round trip.
- * - A call that drops, or whose latency passes `tolerance × baseline + slack` of its own
- *   operation, multiplies the limit by `backoffRatio`, once per congestion event: calls started
+ * - A call that drops, or a slow call (latency past `tolerance × baseline + slack` of its own
+ *   operation) once a round of a limit's worth of calls has had at least 3 of them and a tenth of
+ *   the limit (a lone straggler is not congestion), multiplies the limit by `backoffRatio` (by
+ *   `tolerated / latency`, down to 0.5, when that is smaller), once per congestion event: calls started
  *   before that decrease cannot decrease it again (each decrease starts a new epoch).
  * - The limit stays within [min, max]; the queue is drained whenever slots free up or it grows.
  */
@@ -120,13 +140,20 @@ export class AdaptiveConcurrencyLimit {
   private epoch = 0;
   /** Healthy calls since the last change of the limit; a limit's worth of them adds one slot. */
   private credits = 0;
+  /** Calls (of this epoch) in the current round of a limit's worth of them, and the slow ones. */
+  private roundSamples = 0;
+  private roundSlow = 0;
   private readonly queue: Waiter[] = [];
+  /** When the queue last went from empty to not empty; undefined while it is empty. */
+  private queuedSince: number | undefined;
   private readonly baselines = new Map<string, Baseline>();
   private readonly timers: StartTimer;
   private readonly backoffRatio: number;
   private readonly tolerance: number;
   private readonly slackMs: number;
   private readonly windowMs: number;
+  private readonly standingAfterMs: number;
+  private readonly standingTimeoutMs: number;
   /** `state` after every change, `refused` for each refusal (metrics listen). */
   readonly events = new Emitter<ConcurrencyLimitEvent>();
 
@@ -147,6 +174,11 @@ export class AdaptiveConcurrencyLimit {
     this.tolerance = options.latencyTolerance ?? 2;
     this.slackMs = options.latencySlackMs ?? 25;
     this.windowMs = options.baselineWindowMs ?? 30_000;
+    this.standingAfterMs = options.standingQueueAfterMs ?? 100;
+    this.standingTimeoutMs = options.standingQueueTimeoutMs ?? 5;
+    if (!(this.standingAfterMs >= 0) || !(this.standingTimeoutMs >= 0)) {
+      throw new RangeError('standingQueueAfterMs and standingQueueTimeoutMs must be at least 0');
+    }
     if (!(this.backoffRatio > 0 && this.backoffRatio < 1)) {
       throw new RangeError('backoffRatio must be between 0 and 1');
     }
@@ -170,8 +202,8 @@ export class AdaptiveConcurrencyLimit {
   }
 
   /**
-   * A slot: at once when one is free (and nobody waits before), else after waiting in the FIFO
-   * queue. Rejects with a `ConcurrencyLimitRefusal` when the queue is full, the wait passes the
+   * A slot: at once when one is free (and nobody waits before), else after waiting in the queue
+   * (first come first served; newest first, with the shorter timeout, while it stands). Rejects with a `ConcurrencyLimitRefusal` when the queue is full, the wait passes the
    * queue timeout, or an `immediate` call finds no free slot; with the signal's reason when the
    * signal aborts while waiting (the waiter leaves the queue).
    */
@@ -191,20 +223,25 @@ export class AdaptiveConcurrencyLimit {
         const index = this.queue.indexOf(waiter);
         if (index < 0) return;
         this.queue.splice(index, 1);
+        if (this.queue.length === 0) this.queuedSince = undefined;
         waiter.cleanUp();
         this.emitState();
         reject(error);
       };
       const onAbort = () => leave(abortReason(signal as AbortSignal));
-      const stopTimer = this.timers(this.options.queueTimeoutMs, () => {
+      const timeoutMs = this.standing()
+        ? Math.min(this.standingTimeoutMs, this.options.queueTimeoutMs)
+        : this.options.queueTimeoutMs;
+      const stopTimer = this.timers(timeoutMs, () => {
         this.events.emit({ kind: 'refused', reason: 'queue_timeout' });
-        leave(new ConcurrencyLimitRefusal('queue_timeout'));
+        leave(withoutStackTrace(() => new ConcurrencyLimitRefusal('queue_timeout')));
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       waiter.cleanUp = () => {
         stopTimer();
         signal?.removeEventListener('abort', onAbort);
       };
+      if (this.queue.length === 0) this.queuedSince = this.options.clock.now();
       this.queue.push(waiter);
       this.emitState();
     });
@@ -216,7 +253,7 @@ export class AdaptiveConcurrencyLimit {
 
   private refuse(reason: ConcurrencyRefusalReason): Promise<never> {
     this.events.emit({ kind: 'refused', reason });
-    return Promise.reject(new ConcurrencyLimitRefusal(reason));
+    return Promise.reject(withoutStackTrace(() => new ConcurrencyLimitRefusal(reason)));
   }
 
   private grant(): ReleaseSlot {
@@ -239,13 +276,29 @@ export class AdaptiveConcurrencyLimit {
   /** @param busiest the calls in flight when this one started or ended, whichever was more */
   private learn(sample: ConcurrencySample, epoch: number, busiest: number): void {
     const baseline = this.baseline(sample.operation, sample.latencyMs);
-    const slow = sample.latencyMs > baseline * this.tolerance + this.slackMs;
-    if (sample.dropped || slow) {
+    const toleratedMs = baseline * this.tolerance + this.slackMs;
+    const slow = sample.latencyMs > toleratedMs;
+    if (epoch === this.epoch) {
+      this.roundSamples += 1;
+      if (slow) this.roundSlow += 1;
+    }
+    // One slow call is a straggler, not congestion: it takes several in a round of calls.
+    const congested =
+      sample.dropped ||
+      (slow && this.roundSlow >= Math.max(MIN_SLOW_CALLS, this.currentLimit * SLOW_SHARE));
+    if (this.roundSamples >= this.currentLimit) this.roundSamples = this.roundSlow = 0;
+    if (congested) {
       if (epoch !== this.epoch) return; // this congestion event has already decreased it
       this.epoch += 1;
       this.credits = 0;
-      this.limit = Math.max(this.options.minLimit, this.limit * this.backoffRatio);
-    } else if (busiest * 2 >= this.currentLimit) {
+      this.roundSamples = this.roundSlow = 0;
+      // As far as the latency is past what is tolerated (Gradient2's ratio, at most halving): a
+      // limit far past the upstream's knee comes down in a few round trips, not dozens.
+      const ratio = slow
+        ? Math.max(MIN_BACKOFF_RATIO, Math.min(this.backoffRatio, toleratedMs / sample.latencyMs))
+        : this.backoffRatio;
+      this.limit = Math.max(this.options.minLimit, this.limit * ratio);
+    } else if (!slow && busiest * 2 >= this.currentLimit) {
       this.credits += 1;
       if (this.credits >= this.currentLimit) {
         this.credits = 0;
@@ -273,13 +326,24 @@ export class AdaptiveConcurrencyLimit {
     return Math.min(baseline.current, baseline.previous);
   }
 
-  /** Hands free slots to the waiters, first come first served. */
+  /** Whether the queue has not been empty for `standingQueueAfterMs`. */
+  private standing(): boolean {
+    return (
+      this.queuedSince !== undefined &&
+      this.options.clock.now() - this.queuedSince >= this.standingAfterMs
+    );
+  }
+
+  /** Hands free slots to the waiters: first come first served, newest first while it stands. */
   private drain(): void {
+    if (this.queue.length === 0 || this.inFlightCount >= this.currentLimit) return;
+    const newestFirst = this.standing();
     while (this.queue.length > 0 && this.inFlightCount < this.currentLimit) {
-      const waiter = this.queue.shift() as Waiter;
+      const waiter = (newestFirst ? this.queue.pop() : this.queue.shift()) as Waiter;
       waiter.cleanUp();
       waiter.resolve(this.grant());
     }
+    if (this.queue.length === 0) this.queuedSince = undefined;
   }
 
   private emitState(): void {
