@@ -27,7 +27,7 @@ type GuardedConfig = InternalAxiosRequestConfig & Partial<BreakerRequestConfig>;
  *   `UpstreamCircuitOpenError` before any socket is opened.
  * - **Response**: the body is parsed, then the permit is settled exactly once with what the
  *   outcome means to the breaker (`breakerVerdict`), and the caller gets the parsed value or an
- *   `EventApiError` (carrying the request's config, for the concurrency limit's interceptors).
+ *   `EventApiError`.
  *
  * Returns a function that removes both interceptors.
  */
@@ -42,17 +42,11 @@ export function useCircuitBreaker(
   const requestId = axios.interceptors.request.use((config: GuardedConfig) => {
     const name = config.circuitBreaker;
     if (!name) {
-      throw withRequest(
-        new Error(`Upstream call to ${config.url ?? '?'} names no circuit breaker`),
-        config,
-      );
+      throw new Error(`Upstream call to ${config.url ?? '?'} names no circuit breaker`);
     }
     const admission = registry.get(name).tryAcquire();
     if (!admission.admitted) {
-      throw withRequest(
-        UpstreamCircuitOpenError.of(name, admission.state, admission.retryAfterMs),
-        config,
-      );
+      throw UpstreamCircuitOpenError.of(name, admission.state, admission.retryAfterMs);
     }
     permits.set(config, admission);
     return config;
@@ -68,7 +62,7 @@ export function useCircuitBreaker(
       } catch (error) {
         const failure = toEventApiError(error, timeoutMs);
         if (permit) settle(permit, breakerVerdict(failure));
-        throw withRequest(failure, config);
+        throw failure;
       }
       permit?.success();
       return response;
@@ -82,7 +76,7 @@ export function useCircuitBreaker(
         permits.delete(config);
         settle(permit, breakerVerdict(failure));
       }
-      throw withRequest(failure, config);
+      throw failure;
     },
   );
 
@@ -90,16 +84,4 @@ export function useCircuitBreaker(
     axios.interceptors.request.eject(requestId);
     axios.interceptors.response.eject(responseId);
   };
-}
-
-/**
- * Leaves the request's config on an error this pair throws (as axios does on its own errors; not
- * enumerable, so it is never logged or serialised), so that interceptors that ran before this
- * pair, such as the concurrency limit's, can find what they hold for the request.
- */
-function withRequest(error: unknown, config: object | undefined): unknown {
-  if (config && typeof error === 'object' && error !== null && !Object.hasOwn(error, 'config')) {
-    Object.defineProperty(error, 'config', { value: config, configurable: true });
-  }
-  return error;
 }

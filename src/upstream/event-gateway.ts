@@ -31,13 +31,17 @@ import {
 } from '../load-control';
 import { Tracing } from '../tracing/tracing.service';
 import { useCircuitBreaker, type BreakerRequestConfig } from './circuit-breaker.interceptors';
-import { useConcurrencyLimit } from './concurrency-limit.interceptors';
-import type { AdaptiveConcurrencyLimit } from '../load-control/adaptive-concurrency-limit';
+import { sampleOf, takeSlot } from './concurrency-slot';
+import type {
+  AdaptiveConcurrencyLimit,
+  ReleaseSlot,
+} from '../load-control/adaptive-concurrency-limit';
 import { UPSTREAM_CONCURRENCY_LIMIT } from './upstream-concurrency-limit';
 import {
   EventApiError,
   UpstreamCircuitOpenError,
   UpstreamHttpError,
+  UpstreamOverloadedError,
   type UpstreamOutcome,
 } from './event-api.errors';
 import type { Event, NewEvent, User } from './event-api.models';
@@ -88,12 +92,6 @@ export async function retryOnce<T>(
 type AttemptRole = 'first' | 'retry' | 'hedge';
 
 /**
- * An attempt's request config. `admission` is read by the upstream concurrency limit: a hedge
- * never queues for a slot (`immediate`); first attempts and retries leave it unset.
- */
-type AttemptRequest<T> = BreakerRequestConfig<T> & { readonly admission?: 'queue' | 'immediate' };
-
-/**
  * Single flight: while a call for a key is in flight, callers with the same key share its promise
  * instead of starting another. Nothing is kept once it settles (this is not a cache).
  */
@@ -136,7 +134,6 @@ export class EventGateway implements OnApplicationShutdown {
   private readonly settings: GatewayConfig['upstream'];
   private readonly upstreamHost: string;
   private readonly detachBreakers: () => void;
-  private readonly detachConcurrencyLimit: () => void;
   /** Reads in flight, each with the span context of the request that started it. */
   private readonly inFlightReads = new InFlightCalls<SpanContext | undefined>();
   /** Each read operation's recent latencies, which time its hedges. */
@@ -150,22 +147,18 @@ export class EventGateway implements OnApplicationShutdown {
     private readonly calls: UpstreamCallEvents,
     private readonly tracing: Tracing,
     config: ConfigService<GatewayConfig, true>,
-    @Inject(UPSTREAM_CONCURRENCY_LIMIT) concurrencyLimit: AdaptiveConcurrencyLimit | null,
-    @Inject(CLOCK) clock: Clock,
+    @Inject(UPSTREAM_CONCURRENCY_LIMIT)
+    private readonly concurrencyLimit: AdaptiveConcurrencyLimit | null,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.settings = config.get('upstream', { infer: true });
     this.retryBudget = new RetryBudget({ ...this.settings.retryBudget, clock });
     this.upstreamHost = new URL(this.settings.baseUrl).hostname;
     this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
-    // After the breaker's: its request interceptor runs first, so the slot comes before the permit.
-    this.detachConcurrencyLimit = concurrencyLimit
-      ? useConcurrencyLimit(http.axiosRef, concurrencyLimit, clock)
-      : () => undefined;
   }
 
   /** After the server has closed: requests still draining before that keep their breakers. */
   onApplicationShutdown(): void {
-    this.detachConcurrencyLimit();
     this.detachBreakers();
   }
 
@@ -326,8 +319,10 @@ export class EventGateway implements OnApplicationShutdown {
   }
 
   /**
-   * One attempt of one call, under one deadline. In order: the breaker's request interceptor admits
-   * it (or refuses it before any socket opens); a CLIENT span (a retry is a second one) whose
+   * One attempt of one call, under one deadline. In order: a slot of the process-wide concurrency
+   * limit (`takeSlot`: refused with 503 UPSTREAM_OVERLOADED before the HTTP client is asked, and
+   * then no CLIENT span either, but an event on the request's span); the breaker's request
+   * interceptor admits it (or refuses it before any socket opens); a CLIENT span (a retry is a second one) whose
    * context goes upstream in `traceparent`; the request; the breaker's response interceptor parses
    * the body and settles the permit; the attempt is reported to the call observers. A refused
    * attempt is no CLIENT span (its span is dropped unended, so never exported) but an event on the
@@ -343,6 +338,9 @@ export class EventGateway implements OnApplicationShutdown {
     call: UpstreamCall<T>,
     { role = 'first', signal }: { role?: AttemptRole; signal?: AbortSignal } = {},
   ): Promise<T> {
+    const deadline = AbortSignal.timeout(this.settings.timeoutMs);
+    const attemptSignal = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    const releaseSlot = await this.takeSlot(call, role, attemptSignal);
     const span = this.tracing.tracer.startSpan(`event-api ${call.operation}`, {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -355,24 +353,25 @@ export class EventGateway implements OnApplicationShutdown {
         ...(role === 'retry' ? { 'event_api.retry': true } : {}),
       },
     });
-    const deadline = AbortSignal.timeout(this.settings.timeoutMs);
-    const request: AttemptRequest<T> = {
+    const request: BreakerRequestConfig<T> = {
       method: call.method,
       url: call.path,
       data: call.body,
       circuitBreaker: call.breaker,
       parse: call.parse,
-      signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
+      signal: attemptSignal,
       headers: this.outgoingHeaders(span),
-      ...(role === 'hedge' ? { admission: 'immediate' } : {}),
     };
     const started = performance.now();
+    const slotGrantedAt = this.clock.now();
     let outcome: UpstreamOutcome = 'success';
+    let failure: unknown;
     try {
       const response = await this.http.axiosRef.request<T>(request);
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
       return response.data;
     } catch (error) {
+      failure = error;
       if (error instanceof UpstreamCircuitOpenError) {
         outcome = 'rejected';
         this.reportRefusal(call.operation, error);
@@ -389,6 +388,7 @@ export class EventGateway implements OnApplicationShutdown {
       span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
       throw error;
     } finally {
+      releaseSlot?.(sampleOf(call.operation, this.clock.now() - slotGrantedAt, failure));
       if (outcome !== 'rejected') {
         const elapsedMs = performance.now() - started;
         span.setAttribute('event_api.outcome', outcome);
@@ -410,6 +410,40 @@ export class EventGateway implements OnApplicationShutdown {
           });
         }
       }
+    }
+  }
+
+  /**
+   * The attempt's slot of the concurrency limit (none when the limit is off). A hedge never waits
+   * for one. A refusal is reported (an event on the request's span, a call with outcome
+   * `overloaded`) and thrown before anything else of the attempt exists.
+   */
+  private async takeSlot(
+    call: UpstreamCall<unknown>,
+    role: AttemptRole,
+    signal: AbortSignal,
+  ): Promise<ReleaseSlot | undefined> {
+    if (!this.concurrencyLimit) return undefined;
+    try {
+      return await takeSlot(
+        this.concurrencyLimit,
+        role === 'hedge' ? 'immediate' : 'queue',
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof UpstreamOverloadedError) {
+        trace.getActiveSpan()?.addEvent('concurrency_limit.refused', {
+          'concurrency_limit.reason': error.reason,
+          'event_api.operation': call.operation,
+        });
+        this.calls.emit({
+          operation: call.operation,
+          breaker: call.breaker,
+          outcome: 'overloaded',
+          durationSeconds: 0,
+        });
+      }
+      throw error;
     }
   }
 
