@@ -204,6 +204,37 @@ describe('Prefer: respond-async (e2e, real Redis, worker in the app)', () => {
     expect(sample(metrics, 'event_delivery_oldest_pending_seconds')).toBeGreaterThanOrEqual(0);
   });
 
+  it('looks the event up before sending when an earlier synchronous attempt under its key may have stored it', async () => {
+    const app = await start();
+    let stored: { id: string } | undefined;
+    nock(UPSTREAM)
+      .get('/getUserById/1')
+      .reply(200, upstreamUser(1))
+      .post('/addEvent', (body: { id: string }) => ((stored = body), true))
+      .reply(503, { success: false }); // the upstream stored it, then failed: effect unknown
+    const headers = { 'content-type': 'application/json', 'idempotency-key': 'maybe-1' };
+    const payload = JSON.stringify({ name: 'Maybe', userId: '1' });
+    const first = await app.inject({ method: 'POST', url: '/events', headers, payload });
+    expect(first.statusCode).toBe(502);
+    // The same key, now asking for respond-async: the delivery must ask before sending (nock has
+    // no /addEvent any more: a second send would be an unmatched request).
+    nock(UPSTREAM)
+      .get(`/getEventById/${stored!.id}`)
+      .reply(200, { ...stored, userId: 1 });
+    const done = next(app, 'already_delivered');
+    const accepted = await postAsync(
+      app,
+      { name: 'Maybe', userId: '1' },
+      { 'idempotency-key': 'maybe-1' },
+    );
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.json().eventId).toBe(stored!.id);
+    await done;
+    expect(await status(app, accepted.headers.location as string)).toMatchObject({
+      status: 'delivered',
+    });
+  });
+
   it("answers the Location of every keyed async create (the request id follows the event's)", async () => {
     const app = await start({ EVENT_DELIVERY_WORKER: 'false' });
     // The request id of a keyed create is derived from its event id, a new one each time: eight of

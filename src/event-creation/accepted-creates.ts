@@ -45,9 +45,13 @@ export interface AcceptedCreates {
   /**
    * Queues \`event\` for delivery; the request id follows \`eventIdForRequest\` when given. Throws
    * \`DeliveryQueueFullError\` (nothing queued) past EVENT_DELIVERY_MAX_PENDING, unless the request
-   * is already queued (a keyed create queued before).
+   * is already queued (a keyed create queued before). \`mayExist\`: an earlier attempt under the
+   * same key may have stored the event already, so its delivery looks it up before sending.
    */
-  enqueue(event: Event, eventIdForRequest?: string): Promise<EventRequestView>;
+  enqueue(
+    event: Event,
+    options?: { readonly eventIdForRequest?: string; readonly mayExist?: boolean },
+  ): Promise<EventRequestView>;
 }
 
 export const ACCEPTED_CREATES = Symbol('ACCEPTED_CREATES');

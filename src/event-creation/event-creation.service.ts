@@ -92,7 +92,12 @@ export class EventCreation {
     }
     if (queue?.available) {
       // The request id follows the key: a replayed or resumed key never queues a second delivery.
-      const request = await queue.enqueue(event, claim?.eventId);
+      // An earlier synchronous attempt under this key whose effect is unknown may have stored the
+      // event: its delivery looks it up first, as the writer does.
+      const request = await queue.enqueue(event, {
+        eventIdForRequest: claim?.eventId,
+        mayExist: claim?.mayExist ?? false,
+      });
       return { kind: 'accepted', request: { ...request } };
     }
     const stored = await this.writer.store(event, { mayExist: claim?.mayExist ?? false });

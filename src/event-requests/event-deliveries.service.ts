@@ -97,9 +97,16 @@ export class EventDeliveries implements AcceptedCreates {
    * Queues `event` for delivery. With `eventIdForRequest` (a key's event id), the request id is
    * derived from it, so queueing the same keyed create again returns the request already queued.
    * Refused with DELIVERY_QUEUE_FULL, before anything is written, when EVENT_DELIVERY_MAX_PENDING
-   * creates are pending (see PendingBound for how exact that is).
+   * creates are pending (see PendingBound for how exact that is). With `mayExist` the job says so,
+   * and its first run looks the event up before sending it.
    */
-  async enqueue(event: Event, eventIdForRequest?: string): Promise<EventRequestView> {
+  async enqueue(
+    event: Event,
+    {
+      eventIdForRequest,
+      mayExist = false,
+    }: { readonly eventIdForRequest?: string; readonly mayExist?: boolean } = {},
+  ): Promise<EventRequestView> {
     const requestId = eventIdForRequest ? requestIdFor(eventIdForRequest) : randomUUID();
     if (!(await this.bound.admit())) {
       // A keyed create queued before (its claim's outcome was lost) is answered, not refused.
@@ -108,7 +115,7 @@ export class EventDeliveries implements AcceptedCreates {
       throw new DeliveryQueueFullError(this.bound.max);
     }
     try {
-      return await this.add(event, requestId);
+      return await this.add(event, requestId, mayExist);
     } finally {
       this.bound.settled();
     }
@@ -120,11 +127,12 @@ export class EventDeliveries implements AcceptedCreates {
     return PENDING_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
   }
 
-  private async add(event: Event, requestId: string): Promise<EventRequestView> {
+  private async add(event: Event, requestId: string, mayExist: boolean): Promise<EventRequestView> {
     const data: DeliveryJobData = {
       requestId,
       event,
       createdAt: new Date(this.clock.now()).toISOString(),
+      ...(mayExist ? { mayExist } : {}),
     };
     const job = await this.onQueue(
       () =>

@@ -148,8 +148,10 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     }
     const refusal = this.eventApi.writeRefusal();
     if (refusal) return this.postpone(job, token, refusal.retryAfterMs);
-    // A retried dead letter is always looked up first, whatever its earlier runs did.
-    const mayExist = job.data.sendStartedAt !== undefined || retriedAt !== undefined;
+    // A retried dead letter, or a create an earlier synchronous attempt under its key may have
+    // stored, is always looked up first, whatever its earlier runs did.
+    const mayExist =
+      job.data.sendStartedAt !== undefined || retriedAt !== undefined || job.data.mayExist === true;
     if (!mayExist) {
       await job.updateData({ ...job.data, sendStartedAt: new Date(now).toISOString() });
     }

@@ -32,6 +32,11 @@ export interface DeliveryJobData {
    */
   readonly sendStartedAt?: string;
   /**
+   * Set when the create was queued under an Idempotency-Key whose earlier synchronous attempt may
+   * have stored the event (its effect unknown): every run looks the event up before sending.
+   */
+  readonly mayExist?: boolean;
+  /**
    * Set when an operator retried the create after it failed (ISO 8601): EVENT_DELIVERY_MAX_AGE_MS
    * counts from then, and the event is looked up by id before it is sent again.
    */
