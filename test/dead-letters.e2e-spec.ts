@@ -30,6 +30,8 @@ describe('dead letters: GET /admin/event-requests and POST /admin/event-requests
   const gateway = useTestApp();
   let redis: RedisServer;
   let events: QueueEvents;
+  /** The reasons each job moved to failed for, in order, since the test started. */
+  let failures: Map<string, string[]>;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -44,6 +46,10 @@ describe('dead letters: GET /admin/event-requests and POST /admin/event-requests
       connection: { url: redis.url },
       prefix: 'event-gateway:queue',
     });
+    failures = new Map();
+    events.on('failed', ({ jobId, failedReason }) => {
+      failures.set(jobId, [...(failures.get(jobId) ?? []), failedReason]);
+    });
     await events.waitUntilReady();
   });
   afterEach(async () => {
@@ -53,14 +59,21 @@ describe('dead letters: GET /admin/event-requests and POST /admin/event-requests
 
   const start = (env: Record<string, string> = {}, options: TestAppOptions = {}) =>
     gateway.start({ REDIS_URL: redis.url, ADMIN_TOKEN: TOKEN, ...env }, options);
-  const failed = (id: string) =>
+  /**
+   * Resolves with the reason of the `nth` time the job `id` moved to failed. Every failure is
+   * recorded from the test's start (a job refused at once may fail before the test asks).
+   */
+  const failed = (id: string, nth = 1) =>
     new Promise<string>((resolve) => {
-      const listener = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
-        if (jobId !== id) return;
-        events.off('failed', listener);
-        resolve(failedReason);
+      const check = () => {
+        const reason = failures.get(id)?.[nth - 1];
+        if (reason === undefined) return false;
+        events.off('failed', onFailed);
+        resolve(reason);
+        return true;
       };
-      events.on('failed', listener);
+      const onFailed = () => void check();
+      if (!check()) events.on('failed', onFailed);
     });
   const postAsync = (app: NestFastifyApplication, body: unknown) =>
     app.inject({
@@ -125,7 +138,7 @@ describe('dead letters: GET /admin/event-requests and POST /admin/event-requests
         .get('/getUserById/9')
         .times(2)
         .reply(200, '');
-      const refusedAgain = Promise.all([failed(ids[2]), failed(ids[1])]);
+      const refusedAgain = Promise.all([failed(ids[2], 2), failed(ids[1], 2)]);
       for (const id of [ids[2], ids[1]]) expect((await retry(app, id)).statusCode).toBe(202);
       const second = (
         await list(app, `status=failed&limit=2&cursor=${encodeURIComponent(first.next)}`)
