@@ -38,6 +38,16 @@ export const LENIENT_ANSWER_HEADERS: Record<string, HeaderObject> = {
       example: '"7";code=UPSTREAM_TIMEOUT, "9";code=CIRCUIT_OPEN',
     },
   },
+  'Events-Missing-Count': {
+    description:
+      'Partial answers only, and only when `Events-Missing` was cut short (it carries at most 4096 bytes of ids, the first ones in the user’s order): how many events are missing in all (an RFC 8941 integer).',
+    schema: { type: 'string', example: '312' },
+  },
+  'Events-Stale-Count': {
+    description:
+      'As `Events-Missing-Count`, for `Events-Stale`: how many events are served from older copies in all, sent only when that list was cut short.',
+    schema: { type: 'string', example: '120' },
+  },
   'Events-Stale': {
     description:
       'Partial answers only. An RFC 8941 list of the ids of the user’s events whose fetch failed (`code`) and that are served from an older copy held by the read cache instead, each with the copy’s `age` in seconds.',

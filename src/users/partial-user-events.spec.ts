@@ -11,7 +11,7 @@ import {
 import type { Event } from '../upstream/event-api.models';
 import { MemoryCacheStore } from '../read-cache/cache-store';
 import { CacheKeys, ReadCache, ReadCacheEvents } from '../read-cache/read-cache.service';
-import { gapHeaders, PartialUserEvents } from './partial-user-events';
+import { gapHeaders, MAX_GAP_LIST_BYTES, PartialUserEvents } from './partial-user-events';
 import { UsersService } from './users.service';
 
 const config = testConfig({
@@ -185,5 +185,27 @@ describe('PartialUserEvents', () => {
       'events-stale': '"3";code=CIRCUIT_OPEN;age=0',
     });
     expect(gapHeaders({ missing: [], stale: [] })).toEqual({});
+  });
+
+  it('cuts a list past 4096 bytes short, first ids first, and says how many there are in all', () => {
+    const missing = Array.from({ length: 500 }, (_, i) => ({
+      id: `event-${i}`,
+      code: 'UPSTREAM_TIMEOUT' as const,
+    }));
+    const headers = gapHeaders({
+      missing,
+      stale: [{ id: '3', code: 'CIRCUIT_OPEN', ageSeconds: 1 }],
+    });
+    const list = headers['events-missing'];
+    expect(list.length).toBeLessThanOrEqual(MAX_GAP_LIST_BYTES);
+    const named = list.split(', ');
+    expect(named[0]).toBe('"event-0";code=UPSTREAM_TIMEOUT');
+    expect(named.at(-1)).toBe(`"event-${named.length - 1}";code=UPSTREAM_TIMEOUT`);
+    expect(named.length).toBeGreaterThan(100);
+    expect(named.length).toBeLessThan(500);
+    expect(headers['events-missing-count']).toBe('500');
+    // A list that fits has no count.
+    expect(headers['events-stale']).toBe('"3";code=CIRCUIT_OPEN;age=1');
+    expect(headers['events-stale-count']).toBeUndefined();
   });
 });

@@ -16,7 +16,17 @@ export const LENIENT_HEADERS = {
   preferenceApplied: 'preference-applied',
   missing: 'events-missing',
   stale: 'events-stale',
+  /** How many there are in all, sent only when its list was cut short (RFC 8941 integers). */
+  missingCount: 'events-missing-count',
+  staleCount: 'events-stale-count',
 } as const;
+
+/**
+ * The most bytes of ids one list header carries. Node's HTTP clients refuse answers whose headers
+ * pass 16 KiB in all (HPE_HEADER_OVERFLOW), and a user may have hundreds of events: a longer list
+ * names the first ones, in the user's order, and its count header says how many there are.
+ */
+export const MAX_GAP_LIST_BYTES = 4096;
 
 /** `Preference-Applied` of every answer given leniently. */
 export const HANDLING_LENIENT = 'handling=lenient';
@@ -184,19 +194,33 @@ function sfString(value: string): string {
  * `Events-Missing` and `Events-Stale`, RFC 8941 lists of the ids (strings) in the user's order,
  * each with the error `code` of its failed fetch, and for a stale copy its `age` in seconds:
  * `Events-Missing: "7";code=UPSTREAM_TIMEOUT`, `Events-Stale: "3";code=CIRCUIT_OPEN;age=12`.
+ * Each list is at most MAX_GAP_LIST_BYTES long; one cut short is followed by its count header.
  */
 export function gapHeaders(gaps: Gaps): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (gaps.missing.length > 0) {
-    headers[LENIENT_HEADERS.missing] = gaps.missing
-      .map(({ id, code }) => `${sfString(id)};code=${codeItem(code)}`)
-      .join(', ');
-  }
-  if (gaps.stale.length > 0) {
-    headers[LENIENT_HEADERS.stale] = gaps.stale
-      .map(({ id, code, ageSeconds }) => `${sfString(id)};code=${codeItem(code)};age=${ageSeconds}`)
-      .join(', ');
-  }
+  const add = (name: string, countName: string, items: string[]) => {
+    if (items.length === 0) return;
+    let list = items[0].length <= MAX_GAP_LIST_BYTES ? items[0] : '';
+    let named = list === '' ? 0 : 1;
+    for (; named < items.length; named += 1) {
+      if (list.length + 2 + items[named].length > MAX_GAP_LIST_BYTES) break;
+      list += `, ${items[named]}`;
+    }
+    if (list !== '') headers[name] = list;
+    if (named < items.length) headers[countName] = String(items.length);
+  };
+  add(
+    LENIENT_HEADERS.missing,
+    LENIENT_HEADERS.missingCount,
+    gaps.missing.map(({ id, code }) => `${sfString(id)};code=${codeItem(code)}`),
+  );
+  add(
+    LENIENT_HEADERS.stale,
+    LENIENT_HEADERS.staleCount,
+    gaps.stale.map(
+      ({ id, code, ageSeconds }) => `${sfString(id)};code=${codeItem(code)};age=${ageSeconds}`,
+    ),
+  );
   return headers;
 }
 
