@@ -265,4 +265,14 @@ describe('EventGateway: the concurrency limit, taken before the HTTP client', ()
     expect(limit.snapshot()).toEqual({ limit: 2, inFlight: 0, queued: 0 });
     expect(samples).toEqual([{ operation: 'getUsers', latencyMs: 0, dropped: false }]);
   });
+
+  it('frees the slot when the attempt fails before its request is made', async () => {
+    await start({});
+    jest.spyOn(moduleRef.get(Tracing).tracer, 'startSpan').mockImplementationOnce(() => {
+      throw new Error('no span today');
+    });
+    await expect(gateway.getUsers()).rejects.toThrow('no span today');
+    expect(limit.snapshot()).toEqual({ limit: 2, inFlight: 0, queued: 0 });
+    expect(samples).toEqual([undefined]);
+  });
 });

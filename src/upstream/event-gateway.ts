@@ -322,8 +322,8 @@ export class EventGateway implements OnApplicationShutdown {
    * One attempt of one call, under one deadline. In order: a slot of the process-wide concurrency
    * limit (`takeSlot`: refused with 503 UPSTREAM_OVERLOADED before the HTTP client is asked, and
    * then no CLIENT span either, but an event on the request's span); the breaker's request
-   * interceptor admits it (or refuses it before any socket opens); a CLIENT span (a retry is a second one) whose
-   * context goes upstream in `traceparent`; the request; the breaker's response interceptor parses
+   * interceptor admits it (or refuses it before any socket opens); a CLIENT span (a retry is a
+   * second one) whose context goes upstream in `traceparent`; the request; the breaker's response interceptor parses
    * the body and settles the permit; the attempt is reported to the call observers. A refused
    * attempt is no CLIENT span (its span is dropped unended, so never exported) but an event on the
    * request's span.
@@ -341,6 +341,31 @@ export class EventGateway implements OnApplicationShutdown {
     const deadline = AbortSignal.timeout(this.settings.timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([deadline, signal]) : deadline;
     const releaseSlot = await this.takeSlot(call, role, attemptSignal);
+    try {
+      return await this.attemptWithSlot(call, { role, signal, attemptSignal, releaseSlot });
+    } catch (error) {
+      releaseSlot?.(); // freed without a sample, whatever failed before the request was made
+      throw error;
+    }
+  }
+
+  /** The rest of `attempt`, once its slot (if any) is held; gives the slot back with a sample. */
+  private async attemptWithSlot<T>(
+    call: UpstreamCall<T>,
+    {
+      role,
+      signal,
+      attemptSignal,
+      releaseSlot,
+    }: {
+      readonly role: AttemptRole;
+      /** The hedged call's signal (a lost race), if any. */
+      readonly signal?: AbortSignal;
+      /** That signal and the attempt's deadline together. */
+      readonly attemptSignal: AbortSignal;
+      readonly releaseSlot?: ReleaseSlot;
+    },
+  ): Promise<T> {
     const span = this.tracing.tracer.startSpan(`event-api ${call.operation}`, {
       kind: SpanKind.CLIENT,
       attributes: {
