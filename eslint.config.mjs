@@ -19,76 +19,12 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
-  {
-    // The circuit breaker core stays plain TypeScript: no framework, HTTP client or server, and
-    // nothing from the rest of the gateway but the common primitives (adapters live with the code
-    // that owns the calls; specs may use the test helpers).
-    files: ['src/circuit-breaker/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@nestjs/*',
-                'axios',
-                'axios/*',
-                'fastify',
-                'fastify/*',
-                '@fastify/*',
-                'rxjs',
-              ],
-              message: 'The circuit breaker core must not depend on a framework or HTTP library.',
-            },
-            {
-              group: ['../*', '!../common', '!../testing'],
-              message: 'The circuit breaker core must not import the rest of the gateway.',
-            },
-            {
-              // ../common (its index) is the framework-free primitives; the rest of common/ is not.
-              group: ['../common/*'],
-              message: 'The circuit breaker core imports only the common primitives (../common).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // Load control (hedged requests, the retry budget, latency percentiles) is plain TypeScript
-    // too, under the same rule as the breaker core.
-    files: ['src/load-control/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@nestjs/*',
-                'axios',
-                'axios/*',
-                'fastify',
-                'fastify/*',
-                '@fastify/*',
-                'rxjs',
-              ],
-              message: 'Load control must not depend on a framework or HTTP library.',
-            },
-            {
-              group: ['../*', '!../common', '!../testing'],
-              message: 'Load control must not import the rest of the gateway.',
-            },
-            {
-              group: ['../common/*'],
-              message: 'Load control imports only the common primitives (../common).',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // The circuit breaker core and load control (hedged requests, the retry budget, latency
+  // percentiles, the adaptive concurrency limit) stay plain TypeScript: no framework, HTTP client
+  // or server, and nothing from the rest of the gateway but the common primitives (adapters live
+  // with the code that owns the calls; specs may use the test helpers).
+  frameworkFreeCore('src/circuit-breaker/**/*.ts', 'The circuit breaker core'),
+  frameworkFreeCore('src/load-control/**/*.ts', 'Load control'),
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
@@ -107,3 +43,40 @@ export default tseslint.config(
     },
   },
 );
+
+/** Keeps `files` framework-free: `what` names them in the messages. */
+function frameworkFreeCore(files, what) {
+  return {
+    files: [files],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@nestjs/*',
+                'axios',
+                'axios/*',
+                'fastify',
+                'fastify/*',
+                '@fastify/*',
+                'rxjs',
+              ],
+              message: `${what} must not depend on a framework or HTTP library.`,
+            },
+            {
+              group: ['../*', '!../common', '!../testing'],
+              message: `${what} must not import the rest of the gateway.`,
+            },
+            {
+              // ../common (its index) is the framework-free primitives; the rest of common/ is not.
+              group: ['../common/*'],
+              message: `${what} imports only the common primitives (../common).`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+}

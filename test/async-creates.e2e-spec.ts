@@ -1,12 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Redis } from 'ioredis';
 import nock from 'nock';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
 import { WRITE_BREAKER } from '../src/upstream/upstream-breakers';
 import { DeliveryEvents, type DeliveryOutcome } from '../src/event-requests/delivery-events';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { sample } from './support/metrics';
-import { startRedis, type RedisServer } from './support/redis-server';
+import { startRedis, useEmptyRedis } from './support/redis-server';
 import { useTestApp } from './support/test-app';
 
 const upstream = guardUpstream();
@@ -25,17 +24,7 @@ function next(app: NestFastifyApplication, outcome: DeliveryOutcome): Promise<vo
 
 describe('Prefer: respond-async (e2e, real Redis, worker in the app)', () => {
   const gateway = useTestApp();
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis.stop());
-  beforeEach(async () => {
-    const client = new Redis(redis.url);
-    await client.flushall();
-    client.disconnect();
-  });
+  const redis = useEmptyRedis();
   afterEach(() => upstream.assertNoUnmatchedRequests());
 
   const start = (env: Record<string, string> = {}) =>

@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import nock from 'nock';
 import { randomBytes } from 'node:crypto';
 import { DeliveryEvents, type DeliveryOutcome } from '../src/event-requests/delivery-events';
@@ -8,7 +7,7 @@ import { EVENT_DELIVERY_QUEUE } from '../src/event-requests/event-request.model'
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { FakeClock } from '../src/testing/fake-clock';
 import { LogCapture } from './support/log-capture';
-import { startRedis, type RedisServer } from './support/redis-server';
+import { useEmptyRedis } from './support/redis-server';
 import { useTestApp, type TestAppOptions } from './support/test-app';
 
 const upstream = guardUpstream();
@@ -28,19 +27,12 @@ function next(app: NestFastifyApplication, outcome: DeliveryOutcome): Promise<vo
 
 describe('dead letters: GET /admin/event-requests and POST /admin/event-requests/{id}/retry (e2e, real Redis)', () => {
   const gateway = useTestApp();
-  let redis: RedisServer;
+  const redis = useEmptyRedis();
   let events: QueueEvents;
   /** The reasons each job moved to failed for, in order, since the test started. */
   let failures: Map<string, string[]>;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis.stop());
   beforeEach(async () => {
-    const client = new Redis(redis.url);
-    await client.flushall();
-    client.disconnect();
     // BullMQ's own record of each job that moved to failed, read from the queue's event stream.
     events = new QueueEvents(EVENT_DELIVERY_QUEUE, {
       connection: { url: redis.url },

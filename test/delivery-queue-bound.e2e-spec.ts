@@ -1,30 +1,19 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import nock from 'nock';
 import { EVENT_DELIVERY_QUEUE } from '../src/event-requests/event-request.model';
 import { DEPTH_READ_TTL_MS } from '../src/event-requests/pending-bound';
 import { guardUpstream, UPSTREAM, upstreamUser } from '../src/testing/nock-upstream';
 import { sample } from './support/metrics';
-import { startRedis, type RedisServer } from './support/redis-server';
+import { useEmptyRedis } from './support/redis-server';
 import { useTestApp } from './support/test-app';
 
 const upstream = guardUpstream();
 
 describe('EVENT_DELIVERY_MAX_PENDING: the bound of the queue of accepted creates (e2e, real Redis)', () => {
   const gateway = useTestApp();
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis.stop());
-  beforeEach(async () => {
-    const client = new Redis(redis.url);
-    await client.flushall();
-    client.disconnect();
-  });
+  const redis = useEmptyRedis();
   afterEach(() => upstream.assertNoUnmatchedRequests());
 
   /** The worker is off: accepted creates stay pending, so the queue fills. */

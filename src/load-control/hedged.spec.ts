@@ -1,15 +1,5 @@
 import { hedged, HedgedCallFailed, isLostRace, LostRace, type AttemptRole } from './hedged';
-
-/** A promise settled by the test. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../testing/deferred';
 
 /** A hedge delay that passes when the test says so, and records whether it was cleared. */
 function manualDelay() {

@@ -1,15 +1,5 @@
 import { mapWithConcurrency } from './map-with-concurrency';
-
-/** A task whose completion the test controls, so concurrency is observed, not timed. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../testing/deferred';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 

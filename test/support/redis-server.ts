@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -87,3 +88,25 @@ export async function startRedis(options: { appendOnly?: boolean } = {}) {
 }
 
 export type RedisServer = Awaited<ReturnType<typeof startRedis>>;
+
+/**
+ * A redis-server of the test file's own: started before its tests, stopped after them, and emptied
+ * before each test (call it before any beforeEach that uses it). `url` is read in tests and hooks.
+ */
+export function useEmptyRedis(): { readonly url: string } {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(() => server?.stop());
+  beforeEach(async () => {
+    const client = new Redis((server as RedisServer).url);
+    await client.flushall();
+    client.disconnect();
+  });
+  return {
+    get url() {
+      return (server as RedisServer).url;
+    },
+  };
+}
