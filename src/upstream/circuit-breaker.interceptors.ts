@@ -39,18 +39,24 @@ export function useCircuitBreaker(
   /** The permit of each admitted request, until it is settled. */
   const permits = new WeakMap<object, CallPermit>();
 
-  const requestId = axios.interceptors.request.use((config: GuardedConfig) => {
-    const name = config.circuitBreaker;
-    if (!name) {
-      throw new Error(`Upstream call to ${config.url ?? '?'} names no circuit breaker`);
-    }
-    const admission = registry.get(name).tryAcquire();
-    if (!admission.admitted) {
-      throw UpstreamCircuitOpenError.of(name, admission.state, admission.retryAfterMs);
-    }
-    permits.set(config, admission);
-    return config;
-  });
+  const requestId = axios.interceptors.request.use(
+    (config: GuardedConfig) => {
+      const name = config.circuitBreaker;
+      if (!name) {
+        throw new Error(`Upstream call to ${config.url ?? '?'} names no circuit breaker`);
+      }
+      const admission = registry.get(name).tryAcquire();
+      if (!admission.admitted) {
+        throw UpstreamCircuitOpenError.of(name, admission.state, admission.retryAfterMs);
+      }
+      permits.set(config, admission);
+      return config;
+    },
+    undefined,
+    // Synchronous: axios sends the request in the same turn instead of after a promise hop; a
+    // refusal still rejects the call's promise, before the adapter is reached.
+    { synchronous: true },
+  );
 
   const responseId = axios.interceptors.response.use(
     (response) => {

@@ -15,9 +15,30 @@ import {
   UPSTREAM_CONCURRENCY_LIMIT,
 } from './upstream-concurrency-limit';
 import { parseUpstreamJson } from './upstream-json';
+import { upstreamHttpAdapter } from './upstream-http-adapter';
 
 /** Largest upstream body the gateway reads; anything bigger is a malformed answer. */
 const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
+
+/** The options of the EventGateway's axios client. */
+export function upstreamClientOptions(config: ConfigService<GatewayConfig, true>) {
+  return {
+    baseURL: config.get('upstream.baseUrl', { infer: true }),
+    // The base URL's user and password, kept out of the URL (it is logged and traced).
+    auth: config.get('upstream.credentials', { infer: true }),
+    // A proxy named in the environment: axios's own adapter, which honours it. Otherwise the
+    // gateway's lean transport (upstream-http-adapter.ts), and no per-call proxy lookup.
+    ...(config.get('upstream.environmentProxy', { infer: true })
+      ? {}
+      : { proxy: false as const, adapter: upstreamHttpAdapter }),
+    // No `timeout`: the client gives every call one deadline (an AbortSignal) instead.
+    maxRedirects: 0,
+    maxContentLength: MAX_UPSTREAM_BODY_BYTES,
+    // JSON as axios parses it, but a deeply nested body is refused before it is parsed.
+    transformResponse: [parseUpstreamJson],
+    headers: { accept: 'application/json' },
+  };
+}
 
 /**
  * The Event API client, its circuit breakers, its concurrency limit and its call events. Features
@@ -28,22 +49,7 @@ const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
   imports: [
     ClockModule,
     TracingModule,
-    HttpModule.registerAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<GatewayConfig, true>) => ({
-        baseURL: config.get('upstream.baseUrl', { infer: true }),
-        // The base URL's user and password, kept out of the URL (it is logged and traced).
-        auth: config.get('upstream.credentials', { infer: true }),
-        // No proxy named in the environment: no per-call lookup of one either.
-        ...(config.get('upstream.environmentProxy', { infer: true }) ? {} : { proxy: false }),
-        // No `timeout`: the client gives every call one deadline (an AbortSignal) instead.
-        maxRedirects: 0,
-        maxContentLength: MAX_UPSTREAM_BODY_BYTES,
-        // JSON as axios parses it, but a deeply nested body is refused before it is parsed.
-        transformResponse: [parseUpstreamJson],
-        headers: { accept: 'application/json' },
-      }),
-    }),
+    HttpModule.registerAsync({ inject: [ConfigService], useFactory: upstreamClientOptions }),
   ],
   providers: [
     {
