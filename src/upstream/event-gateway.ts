@@ -37,6 +37,7 @@ import type {
   ReleaseSlot,
 } from '../load-control/adaptive-concurrency-limit';
 import { UPSTREAM_CONCURRENCY_LIMIT } from './upstream-concurrency-limit';
+import { flattenDefaultHeaders } from './upstream-http-adapter';
 import {
   EventApiError,
   UpstreamCircuitOpenError,
@@ -154,6 +155,7 @@ export class EventGateway implements OnApplicationShutdown {
     this.settings = config.get('upstream', { infer: true });
     this.retryBudget = new RetryBudget({ ...this.settings.retryBudget, clock });
     this.upstreamHost = new URL(this.settings.baseUrl).hostname;
+    flattenDefaultHeaders(http.axiosRef);
     this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
   }
 

@@ -10,7 +10,7 @@ import {
   UpstreamNetworkError,
   UpstreamTimeoutError,
 } from './event-api.errors';
-import { upstreamHttpAdapter } from './upstream-http-adapter';
+import { flattenDefaultHeaders, upstreamHttpAdapter } from './upstream-http-adapter';
 import { parseUpstreamJson } from './upstream-json';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
@@ -58,6 +58,7 @@ describe('upstreamHttpAdapter', () => {
       headers: { accept: 'application/json' },
       auth: { username: 'svc', password: 's3cret' },
     });
+    flattenDefaultHeaders(client as unknown as Parameters<typeof flattenDefaultHeaders>[0]);
   });
 
   beforeEach(() => {
@@ -95,6 +96,15 @@ describe('upstreamHttpAdapter', () => {
       'accept-encoding': 'gzip, deflate, br',
       'x-correlation-id': 'c1',
     });
+  });
+
+  it('keeps its default headers flat (no bucket per method), sending the same ones', async () => {
+    expect(client.defaults.headers).toEqual({ accept: 'application/json' });
+
+    await client.post('addEvent', { name: 'x' }, { headers: { 'x-correlation-id': 'c2' } });
+
+    expect(seen[0].headers).toMatchObject({ accept: 'application/json', 'x-correlation-id': 'c2' });
+    expect(seen[0].headers['content-type']).toMatch(/^application\/json/);
   });
 
   it('sends a JSON body with its length', async () => {
