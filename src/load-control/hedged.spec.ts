@@ -25,11 +25,13 @@ function controlledAttempts<T>() {
   const started: {
     role: AttemptRole;
     signal: AbortSignal;
+    /** Tells the hedged call the attempt's request has left. */
+    sent: () => void;
     answer: ReturnType<typeof deferred<T>>;
   }[] = [];
-  const attempt = (role: AttemptRole, signal: AbortSignal) => {
+  const attempt = (role: AttemptRole, signal: AbortSignal, sent: () => void) => {
     const answer = deferred<T>();
-    started.push({ role, signal, answer });
+    started.push({ role, signal, sent, answer });
     return answer.promise;
   };
   return { attempt, started, get: (role: AttemptRole) => started.find((a) => a.role === role)! };
@@ -172,6 +174,47 @@ describe('hedged', () => {
       await settle();
     }
     expect(await failure).toMatchObject({ firstError: errors.first, hedged: true });
+  });
+
+  it("with delayFrom 'sent', starts the delay only once the first attempt is sent", async () => {
+    const delay = manualDelay();
+    const attempts = controlledAttempts<string>();
+    const call = hedged(attempts.attempt, {
+      delayMs: 50,
+      delayFrom: 'sent',
+      mayHedge: () => true,
+      timers: delay.timers,
+    });
+    await settle();
+    expect(delay.asked()).toBeUndefined(); // still waiting for a slot, say: no clock runs
+
+    attempts.get('first').sent();
+    await settle();
+    expect(delay.asked()).toBe(50);
+    delay.pass();
+    await settle();
+    expect(attempts.started.map((a) => a.role)).toEqual(['first', 'hedge']);
+    attempts.get('hedge').answer.resolve('hedge');
+    await expect(call).resolves.toEqual({ value: 'hedge', winner: 'hedge', hedged: true });
+  });
+
+  it("with delayFrom 'sent', a first attempt that settles before it is sent is never hedged", async () => {
+    const delay = manualDelay();
+    const attempts = controlledAttempts<string>();
+    const mayHedge = jest.fn(() => true);
+    const call = hedged(attempts.attempt, {
+      delayMs: 50,
+      delayFrom: 'sent',
+      mayHedge,
+      timers: delay.timers,
+    });
+    const refused = new Error('no slot');
+    attempts.get('first').answer.reject(refused);
+
+    await expect(call).rejects.toMatchObject({ firstError: refused, hedged: false });
+    expect(delay.asked()).toBeUndefined();
+    expect(mayHedge).not.toHaveBeenCalled();
+    expect(attempts.started).toHaveLength(1);
   });
 
   it('with an infinite delay never hedges and starts no timer', async () => {

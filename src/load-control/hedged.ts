@@ -33,6 +33,15 @@ export interface HedgeOptions {
    */
   readonly mayHedge: () => boolean;
   /**
+   * When the delay starts: `start` (the default), when the first attempt is started; `sent`, when
+   * the first attempt calls the `sent` function it is given, that is when its request has left
+   * ("The Tail at Scale" hedges a request *outstanding* for longer than the delay). Work before
+   * that (a wait for a slot, the client's own queue of requests to write) is then not counted,
+   * and the delay should be a percentile of latencies measured from the same moment. A first
+   * attempt that settles before it is sent is never hedged.
+   */
+  readonly delayFrom?: 'start' | 'sent';
+  /**
    * Starts the delay's timer. Default: a Node timer, cleared by a plain call (no aborted signal:
    * aborting builds an exception with its stack, once per read).
    */
@@ -61,6 +70,10 @@ export class HedgedCallFailed extends Error {
   }
 }
 
+/** What `sent` resolves the wait for it with. */
+const SENT = Symbol('sent');
+const NOTHING = (): void => undefined;
+
 type Settled<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
@@ -74,8 +87,9 @@ function settled<T>(run: () => Promise<T>): Promise<Settled<T>> {
 }
 
 /**
- * A hedged request ("The Tail at Scale"): starts `attempt('first', signal)`; if it has not settled
- * after `delayMs` and `mayHedge()` allows it, starts exactly one more, `attempt('hedge', signal)`.
+ * A hedged request ("The Tail at Scale"): starts `attempt('first', signal, sent)`; if it has not
+ * settled `delayMs` after it started (or, with `delayFrom: 'sent'`, after it called `sent`) and
+ * `mayHedge()` allows it, starts exactly one more, `attempt('hedge', signal, sent)`.
  *
  * - The first **success** wins; the other attempt's signal is aborted with a `LostRace` reason.
  * - An attempt that fails while the other still runs is not the end: the call waits for the other.
@@ -89,17 +103,27 @@ function settled<T>(run: () => Promise<T>): Promise<Settled<T>> {
  * loser to finish: it returns with the winner's value as soon as it has it.
  */
 export async function hedged<T>(
-  attempt: (role: AttemptRole, signal: AbortSignal) => Promise<T>,
-  { delayMs, mayHedge, timers = realTimers }: HedgeOptions,
+  attempt: (role: AttemptRole, signal: AbortSignal, sent: () => void) => Promise<T>,
+  { delayMs, mayHedge, delayFrom = 'start', timers = realTimers }: HedgeOptions,
 ): Promise<HedgedResult<T>> {
   if (!(delayMs >= 0)) throw new RangeError(`delayMs must be 0 or more, got ${delayMs}`);
   const firstControl = new AbortController();
-  const first = settled(() => attempt('first', firstControl.signal));
+  let markSent = (): void => undefined;
+  const firstSent =
+    delayFrom === 'sent' && delayMs !== Infinity
+      ? new Promise<typeof SENT>((resolve) => (markSent = () => resolve(SENT)))
+      : undefined;
+  const first = settled(() => attempt('first', firstControl.signal, () => markSent()));
   const done = (result: Settled<T>, hedgedCall: boolean): HedgedResult<T> => {
     if (!result.ok) throw withoutStackTrace(() => new HedgedCallFailed(result.error, hedgedCall));
     return { value: result.value, winner: 'first', hedged: hedgedCall };
   };
   if (delayMs === Infinity) return done(await first, false);
+  if (firstSent) {
+    const beforeSending = await Promise.race([first, firstSent]);
+    // Settled before its request left (refused, or failed at once): nothing to hedge.
+    if (beforeSending !== SENT) return done(beforeSending, false);
+  }
 
   let clearTimer = (): void => undefined;
   const delayPassed = new Promise<true>((resolve) => {
@@ -112,7 +136,7 @@ export async function hedged<T>(
   if (!mayHedge()) return done(await first, false);
 
   const hedgeControl = new AbortController();
-  const hedge = settled(() => attempt('hedge', hedgeControl.signal));
+  const hedge = settled(() => attempt('hedge', hedgeControl.signal, NOTHING));
   const tagged = (role: AttemptRole, result: Promise<Settled<T>>) =>
     result.then((settledResult) => ({ role, result: settledResult }));
   const winner = await Promise.race([tagged('first', first), tagged('hedge', hedge)]);

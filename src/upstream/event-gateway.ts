@@ -37,7 +37,7 @@ import type {
   ReleaseSlot,
 } from '../load-control/adaptive-concurrency-limit';
 import { UPSTREAM_CONCURRENCY_LIMIT } from './upstream-concurrency-limit';
-import { flattenDefaultHeaders } from './upstream-http-adapter';
+import { flattenDefaultHeaders, type UpstreamTransportOptions } from './upstream-http-adapter';
 import {
   EventApiError,
   UpstreamCircuitOpenError,
@@ -141,6 +141,11 @@ export class EventGateway implements OnApplicationShutdown {
   private readonly latencies = new Map<UpstreamOperation, LatencyPercentile>();
   /** What retries and hedges of reads spend from. */
   private readonly retryBudget: RetryBudget;
+  /**
+   * Where a hedge delay starts: when the first attempt's request was written, with the gateway's
+   * own transport, which says when (`onSent`); when the attempt started, with axios's (a proxy).
+   */
+  private readonly hedgeDelayFrom: 'sent' | 'start';
 
   constructor(
     private readonly http: HttpService,
@@ -154,6 +159,7 @@ export class EventGateway implements OnApplicationShutdown {
   ) {
     this.settings = config.get('upstream', { infer: true });
     this.retryBudget = new RetryBudget({ ...this.settings.retryBudget, clock });
+    this.hedgeDelayFrom = this.settings.environmentProxy ? 'start' : 'sent';
     this.upstreamHost = new URL(this.settings.baseUrl).hostname;
     flattenDefaultHeaders(http.axiosRef);
     this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
@@ -260,10 +266,14 @@ export class EventGateway implements OnApplicationShutdown {
     let hedgeSent = false;
     const firstAttempt = async (): Promise<T> => {
       try {
-        const result = await hedged((role, signal) => this.attempt(call, { role, signal }), {
-          delayMs: this.hedgeDelayMs(call.operation),
-          mayHedge: () => this.withdrawExtraAttempt(call.operation, 'hedge'),
-        });
+        const result = await hedged(
+          (role, signal, sent) => this.attempt(call, { role, signal, sent }),
+          {
+            delayMs: this.hedgeDelayMs(call.operation),
+            delayFrom: this.hedgeDelayFrom,
+            mayHedge: () => this.withdrawExtraAttempt(call.operation, 'hedge'),
+          },
+        );
         if (result.winner === 'hedge') {
           this.calls.extraAttempts.emit({
             operation: call.operation,
@@ -338,13 +348,17 @@ export class EventGateway implements OnApplicationShutdown {
    */
   private async attempt<T>(
     call: UpstreamCall<T>,
-    { role = 'first', signal }: { role?: AttemptRole; signal?: AbortSignal } = {},
+    {
+      role = 'first',
+      signal,
+      sent,
+    }: { role?: AttemptRole; signal?: AbortSignal; sent?: () => void } = {},
   ): Promise<T> {
     const deadline = AbortSignal.timeout(this.settings.timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([deadline, signal]) : deadline;
     const releaseSlot = await this.takeSlot(call, role, attemptSignal);
     try {
-      return await this.attemptWithSlot(call, { role, signal, attemptSignal, releaseSlot });
+      return await this.attemptWithSlot(call, { role, signal, sent, attemptSignal, releaseSlot });
     } catch (error) {
       releaseSlot?.(); // freed without a sample, whatever failed before the request was made
       throw error;
@@ -357,6 +371,7 @@ export class EventGateway implements OnApplicationShutdown {
     {
       role,
       signal,
+      sent,
       attemptSignal,
       releaseSlot,
     }: {
@@ -366,6 +381,8 @@ export class EventGateway implements OnApplicationShutdown {
       /** That signal and the attempt's deadline together. */
       readonly attemptSignal: AbortSignal;
       readonly releaseSlot?: ReleaseSlot;
+      /** Told when the request has been written to its socket (the lean transport only). */
+      readonly sent?: () => void;
     },
   ): Promise<T> {
     const span = this.tracing.tracer.startSpan(`event-api ${call.operation}`, {
@@ -380,16 +397,22 @@ export class EventGateway implements OnApplicationShutdown {
         ...(role === 'retry' ? { 'event_api.retry': true } : {}),
       },
     });
-    const request: BreakerRequestConfig<T> = {
+    const request: BreakerRequestConfig<T> & UpstreamTransportOptions = {
       method: call.method,
       url: call.path,
       data: call.body,
       circuitBreaker: call.breaker,
       parse: call.parse,
       signal: attemptSignal,
+      onSent: () => {
+        sentAt = performance.now();
+        sent?.();
+      },
       headers: this.outgoingHeaders(span),
     };
     const started = performance.now();
+    /** When the request was written, if the transport says (`onSent`). */
+    let sentAt: number | undefined;
     const slotGrantedAt = this.clock.now();
     let outcome: UpstreamOutcome = 'success';
     let failure: unknown;
@@ -421,7 +444,9 @@ export class EventGateway implements OnApplicationShutdown {
         span.setAttribute('event_api.outcome', outcome);
         span.end();
         if (outcome === 'success' || (outcome === 'cancelled' && role === 'first')) {
-          if (call.breaker === READ_BREAKER) this.latencyOf(call.operation).record(elapsedMs);
+          // The hedge delay's percentile, from the moment its timer starts from.
+          const outstandingMs = performance.now() - (sentAt ?? started);
+          if (call.breaker === READ_BREAKER) this.latencyOf(call.operation).record(outstandingMs);
         }
         this.calls.emit({
           operation: call.operation,

@@ -245,6 +245,25 @@ describe('upstreamHttpAdapter', () => {
     },
   );
 
+  it('tells onSent once, when the request goes out, and not for a call that never leaves', async () => {
+    const onSent = jest.fn();
+    let sentBeforeArrival: number | undefined;
+    handler = (_req, res) => {
+      sentBeforeArrival = onSent.mock.calls.length;
+      json(res, 200, {});
+    };
+
+    await client.get('x', { onSent } as object);
+    await expect(
+      client.get('y', { onSent, signal: AbortSignal.abort() } as object),
+    ).rejects.toMatchObject({
+      __CANCEL__: true,
+    });
+
+    expect(sentBeforeArrival).toBe(1);
+    expect(onSent).toHaveBeenCalledTimes(1);
+  });
+
   it('sends nothing when the signal has already aborted', async () => {
     const call = client.get('x', { signal: AbortSignal.abort() });
 

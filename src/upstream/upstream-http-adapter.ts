@@ -28,7 +28,18 @@ import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'a
  * other than a string body, and a whole URL in place of a path (refused: nothing leaves for
  * another host). Since it calls `http.request`, nock intercepts it like axios's.
  */
-export function upstreamHttpAdapter(config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+/** What a call through this adapter may add to axios's config. */
+export interface UpstreamTransportOptions {
+  /**
+   * Called once the request has its socket and is being written (not while it only waits behind
+   * the other requests the gateway is writing): when it becomes outstanding at the upstream.
+   */
+  readonly onSent?: () => void;
+}
+
+export function upstreamHttpAdapter(
+  config: InternalAxiosRequestConfig & UpstreamTransportOptions,
+): Promise<AxiosResponse> {
   return new Promise((resolve, reject) => {
     const signal = config.signal as AbortSignal | undefined;
     if (signal?.aborted) {
@@ -146,6 +157,9 @@ export function upstreamHttpAdapter(config: InternalAxiosRequestConfig): Promise
       finish(axiosError(error.message, error.code, config)),
     );
     signal?.addEventListener('abort', onAbort, { once: true });
+    // `socket` comes just before the request is written to it (a reused connection), or as a new
+    // connection opens. (`finish`, after the write, is late or missing under nock.)
+    if (config.onSent) request.once('socket', config.onSent);
     request.end(body);
   });
 }
