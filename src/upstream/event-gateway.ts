@@ -18,7 +18,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { CircuitBreakerRegistry } from '../circuit-breaker';
-import { backoffMs, CLOCK, type Clock } from '../common';
+import { backoffMs, CLOCK, withoutStackTrace, type Clock } from '../common';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id';
 import { requestContext } from '../common/request-context';
 import type { GatewayConfig } from '../common/config/gateway-config';
@@ -27,6 +27,7 @@ import {
   HedgedCallFailed,
   isLostRace,
   LatencyPercentile,
+  realTimers,
   RetryBudget,
 } from '../load-control';
 import { Tracing } from '../tracing/tracing.service';
@@ -354,14 +355,33 @@ export class EventGateway implements OnApplicationShutdown {
       sent,
     }: { role?: AttemptRole; signal?: AbortSignal; sent?: () => void } = {},
   ): Promise<T> {
-    const deadline = AbortSignal.timeout(this.settings.timeoutMs);
-    const attemptSignal = signal ? AbortSignal.any([deadline, signal]) : deadline;
-    const releaseSlot = await this.takeSlot(call, role, attemptSignal);
+    // One controller for the deadline and the hedged call's signal, both undone when the attempt
+    // ends. (`AbortSignal.timeout` fires after every attempt, building an exception each time,
+    // and `AbortSignal.any` keeps weak references: together about 2% of a fan-out's CPU.)
+    const control = new AbortController();
+    const attemptSignal = control.signal;
+    const timeoutMs = this.settings.timeoutMs;
+    const stopDeadline = realTimers(timeoutMs, () =>
+      control.abort(
+        withoutStackTrace(
+          () => new DOMException(`Timed out after ${timeoutMs} ms`, 'TimeoutError'),
+        ),
+      ),
+    );
+    const forward = () => control.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    else signal?.addEventListener('abort', forward, { once: true });
     try {
-      return await this.attemptWithSlot(call, { role, signal, sent, attemptSignal, releaseSlot });
-    } catch (error) {
-      releaseSlot?.(); // freed without a sample, whatever failed before the request was made
-      throw error;
+      const releaseSlot = await this.takeSlot(call, role, attemptSignal);
+      try {
+        return await this.attemptWithSlot(call, { role, signal, sent, attemptSignal, releaseSlot });
+      } catch (error) {
+        releaseSlot?.(); // freed without a sample, whatever failed before the request was made
+        throw error;
+      }
+    } finally {
+      stopDeadline();
+      signal?.removeEventListener('abort', forward);
     }
   }
 
