@@ -37,9 +37,19 @@ function setup(options: Partial<AdaptiveConcurrencyLimitOptions> = {}) {
   return { clock, timers, limit, events, take, round };
 }
 
-/** `n` calls of the operation `event`, one after the other, each with this latency. */
-function slowCalls(take: (n: number) => ReleaseSlot[], n: number, latencyMs: number): void {
+/**
+ * `n` calls of the operation `event`, one after the other, each with this latency, while half the
+ * limit is in flight besides (so the limit is in use; those calls end without a sample after).
+ */
+function slowCalls(
+  limit: AdaptiveConcurrencyLimit,
+  take: (n: number) => ReleaseSlot[],
+  n: number,
+  latencyMs: number,
+): void {
+  const held = take(Math.ceil(limit.snapshot().limit / 2));
   for (let i = 0; i < n; i += 1) take(1)[0]({ operation: 'event', latencyMs, dropped: false });
+  for (const release of held) release();
 }
 
 /** Lets settled promises run their callbacks. */
@@ -281,18 +291,46 @@ describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
     take(1)[0]({ operation: 'event', latencyMs: 500, dropped: false });
     take(1)[0]({ operation: 'event', latencyMs: 1000, dropped: false }); // 2 × 500 + 25 tolerated
     expect(limit.snapshot().limit).toBe(8);
-    slowCalls(take, 2, 1100);
+    slowCalls(limit, take, 2, 1100);
     expect(limit.snapshot().limit).toBe(8); // two slow calls in a round: not yet
-    slowCalls(take, 1, 1100);
+    slowCalls(limit, take, 1, 1100);
     expect(limit.snapshot().limit).toBe(7);
+  });
+
+  it('does not shrink on slow calls while most of the limit is unused (app-limited)', () => {
+    const { limit, take } = setup({ initialLimit: 8, maxLimit: 8 });
+    take(1)[0]({ operation: 'event', latencyMs: 2, dropped: false });
+    // The upstream got slower for everyone: 3 calls at once, 100 times the baseline.
+    for (let i = 0; i < 5; i += 1) {
+      for (const release of take(3))
+        release({ operation: 'event', latencyMs: 200, dropped: false });
+    }
+    expect(limit.snapshot().limit).toBe(8);
+    slowCalls(limit, take, 3, 200); // the same latency with the limit in use: congestion
+    expect(limit.snapshot().limit).toBe(4);
+  });
+
+  it('on latency alone stops at the latency floor; drops take it further, to the minimum', () => {
+    const { limit, take } = setup({ initialLimit: 8, maxLimit: 8, minLimit: 1, latencyFloor: 6 });
+    take(1)[0]({ operation: 'event', latencyMs: 100, dropped: false });
+    for (let i = 0; i < 5; i += 1) slowCalls(limit, take, 3, 5000);
+    expect(limit.snapshot().limit).toBe(6);
+    const drop = () => take(1)[0]({ operation: 'event', latencyMs: 100, dropped: true });
+    drop();
+    drop();
+    expect(limit.snapshot().limit).toBe(4); // 6 × 0.9 × 0.9 = 4.86: drops go below the floor
+    slowCalls(limit, take, 3, 5000); // below the floor, latency takes it no lower (nor raises it)
+    expect(limit.snapshot().limit).toBe(4);
+    for (let i = 0; i < 30; i += 1) drop();
+    expect(limit.snapshot().limit).toBe(1);
   });
 
   it('takes one straggler a round for what it is, not congestion', () => {
     const { limit, take, round } = setup({ initialLimit: 8, maxLimit: 8 });
     round('event', 100);
     for (let i = 0; i < 10; i += 1) {
-      slowCalls(take, 1, 2000);
-      slowCalls(take, 7, 100);
+      slowCalls(limit, take, 1, 2000);
+      slowCalls(limit, take, 7, 100);
     }
     expect(limit.snapshot().limit).toBe(8);
   });
@@ -300,11 +338,11 @@ describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
   it('shrinks as far as the latency is past what is tolerated, by half at most', () => {
     const { limit, take } = setup({ initialLimit: 8, maxLimit: 8, minLimit: 1 });
     take(1)[0]({ operation: 'event', latencyMs: 100, dropped: false });
-    slowCalls(take, 3, 250); // tolerated 225: × 0.9
+    slowCalls(limit, take, 3, 250); // tolerated 225: × 0.9
     expect(limit.snapshot().limit).toBe(7); // 7.2
-    slowCalls(take, 3, 300); // × 225 / 300 = 0.75
+    slowCalls(limit, take, 3, 300); // × 225 / 300 = 0.75
     expect(limit.snapshot().limit).toBe(5); // 5.4
-    slowCalls(take, 3, 5000); // × 0.5, not 0.045
+    slowCalls(limit, take, 3, 5000); // × 0.5, not 0.045
     expect(limit.snapshot().limit).toBe(2); // 2.7
   });
 
@@ -337,7 +375,7 @@ describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
   it('recovers once latency is healthy again', async () => {
     const { limit, round, take } = setup({ initialLimit: 8, maxLimit: 8 });
     round('event', 500);
-    slowCalls(take, 3, 2000);
+    slowCalls(limit, take, 3, 2000);
     expect(limit.snapshot().limit).toBe(4); // 8 × 1025 / 2000
     for (let i = 0; i < 3; i += 1) round('event', 500);
     expect(limit.snapshot().limit).toBe(7);
@@ -352,10 +390,10 @@ describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
     const { limit, clock, take } = setup({ initialLimit: 8, maxLimit: 8 });
     take(1)[0]({ operation: 'event', latencyMs: 100, dropped: false });
     clock.advance(30_000);
-    slowCalls(take, 3, 400); // still judged on 100
+    slowCalls(limit, take, 3, 400); // still judged on 100
     expect(limit.snapshot().limit).toBe(4); // 8 × 225 / 400
     clock.advance(30_000);
-    slowCalls(take, 3, 400); // judged on 400
+    slowCalls(limit, take, 3, 400); // judged on 400
     expect(limit.snapshot().limit).toBe(4);
   });
 });

@@ -48,6 +48,12 @@ export interface AdaptiveConcurrencyLimitOptions {
   readonly initialLimit: number;
   readonly minLimit: number;
   readonly maxLimit: number;
+  /**
+   * The lowest a latency signal alone takes the limit (drops may take it down to `minLimit`).
+   * Default `minLimit`. The gateway sets it to the most calls one client request may make at once,
+   * so that an upstream that got slower for everyone never gets one request's fan-out refused.
+   */
+  readonly latencyFloor?: number;
   /** Calls that may wait for a slot at once (0: none waits). */
   readonly queueSize: number;
   /** The longest a call waits in the queue. */
@@ -127,10 +133,13 @@ interface Baseline {
  * - Calls that end healthy while the limit is in use (at least half of it in flight when the call
  *   started or ended) raise it by one slot per limit's worth of them: about one per round trip.
  * - A call that drops, or a slow call (latency past `tolerance × baseline + slack` of its own
- *   operation) once a round of a limit's worth of calls has had at least 3 of them and a tenth of
- *   the limit (a lone straggler is not congestion), multiplies the limit by `backoffRatio` (by
- *   `tolerated / latency`, down to 0.5, when that is smaller), once per congestion event: calls started
- *   before that decrease cannot decrease it again (each decrease starts a new epoch).
+ *   operation) while the limit is in use (see below), once a round of a limit's worth of calls has
+ *   had at least 3 of them and a tenth of the limit (a lone straggler is not congestion),
+ *   multiplies the limit by `backoffRatio` (by `tolerated / latency`, down to 0.5, when that is
+ *   smaller), once per congestion event: calls started before that decrease cannot decrease it
+ *   again (each decrease starts a new epoch). Slow calls alone stop at `latencyFloor`; drops go
+ *   down to `minLimit`. While less than half the limit is in flight (app-limited, as Netflix's
+ *   Gradient2 calls it), latency neither raises nor lowers it.
  * - The limit stays within [min, max]; the queue is drained whenever slots free up or it grows.
  */
 export class AdaptiveConcurrencyLimit {
@@ -154,6 +163,7 @@ export class AdaptiveConcurrencyLimit {
   private readonly windowMs: number;
   private readonly standingAfterMs: number;
   private readonly standingTimeoutMs: number;
+  private readonly latencyFloor: number;
   /** `state` after every change, `refused` for each refusal (metrics listen). */
   readonly events = new Emitter<ConcurrencyLimitEvent>();
 
@@ -185,6 +195,8 @@ export class AdaptiveConcurrencyLimit {
     if (!(this.tolerance >= 1) || !(this.slackMs >= 0) || !(this.windowMs > 0)) {
       throw new RangeError('latencyTolerance ≥ 1, latencySlackMs ≥ 0 and baselineWindowMs > 0');
     }
+    this.latencyFloor = Math.min(maxLimit, Math.max(minLimit, options.latencyFloor ?? minLimit));
+    if (!Number.isFinite(this.latencyFloor)) throw new RangeError('latencyFloor must be finite');
     this.limit = initialLimit;
     this.timers = options.timers ?? realTimers;
   }
@@ -277,7 +289,11 @@ export class AdaptiveConcurrencyLimit {
   private learn(sample: ConcurrencySample, epoch: number, busiest: number): void {
     const baseline = this.baseline(sample.operation, sample.latencyMs);
     const toleratedMs = baseline * this.tolerance + this.slackMs;
-    const slow = sample.latencyMs > toleratedMs;
+    // In use: at least half the limit in flight when the call started or ended. A slow call while
+    // most of the limit sits unused says the upstream is slower, not that this limit is too high:
+    // lowering it would change nothing now and refuse a later burst (Gradient2's "app-limited").
+    const inUse = busiest * 2 >= this.currentLimit;
+    const slow = sample.latencyMs > toleratedMs && inUse;
     if (epoch === this.epoch) {
       this.roundSamples += 1;
       if (slow) this.roundSlow += 1;
@@ -297,8 +313,12 @@ export class AdaptiveConcurrencyLimit {
       const ratio = slow
         ? Math.max(MIN_BACKOFF_RATIO, Math.min(this.backoffRatio, toleratedMs / sample.latencyMs))
         : this.backoffRatio;
-      this.limit = Math.max(this.options.minLimit, this.limit * ratio);
-    } else if (!slow && busiest * 2 >= this.currentLimit) {
+      // Latency alone stops at the floor; a drop may go down to the minimum.
+      const floor = sample.dropped
+        ? this.options.minLimit
+        : Math.min(this.latencyFloor, this.limit);
+      this.limit = Math.max(floor, this.limit * ratio);
+    } else if (sample.latencyMs <= toleratedMs && inUse) {
       this.credits += 1;
       if (this.credits >= this.currentLimit) {
         this.credits = 0;

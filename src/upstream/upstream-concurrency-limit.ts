@@ -18,6 +18,7 @@ export function createUpstreamConcurrencyLimit(
     initialLimit: settings.initialLimit,
     minLimit: settings.minLimit,
     maxLimit: settings.maxLimit,
+    latencyFloor: settings.latencyFloor,
     queueSize: settings.queueSize,
     queueTimeoutMs: settings.queueTimeoutMs,
     clock,

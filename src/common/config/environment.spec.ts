@@ -200,11 +200,15 @@ describe('validateEnvironment', () => {
   });
 
   it('groups the concurrency limit settings, and lets them be turned off', () => {
-    expect(loadConfig({ UPSTREAM_CONCURRENCY_QUEUE_SIZE: '0' }).concurrencyLimit).toEqual({
+    expect(
+      loadConfig({ UPSTREAM_CONCURRENCY_QUEUE_SIZE: '0', UPSTREAM_MAX_CONCURRENCY: '40' })
+        .concurrencyLimit,
+    ).toEqual({
       enabled: true,
       initialLimit: 100,
       minLimit: 10,
       maxLimit: 500,
+      latencyFloor: 40, // one client request's fan-out
       queueSize: 0,
       queueTimeoutMs: 250,
     });

@@ -107,6 +107,11 @@ export interface GatewayConfig {
     readonly initialLimit: number;
     readonly minLimit: number;
     readonly maxLimit: number;
+    /**
+     * The lowest latency alone takes the limit: UPSTREAM_MAX_CONCURRENCY, the calls one client
+     * request may make at once (drops may take it down to minLimit).
+     */
+    readonly latencyFloor: number;
     /** Calls that may wait for a slot at once (0: none waits). */
     readonly queueSize: number;
     /** The longest a call waits for a slot. */
@@ -235,6 +240,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       initialLimit: e.UPSTREAM_CONCURRENCY_LIMIT_INITIAL,
       minLimit: e.UPSTREAM_CONCURRENCY_LIMIT_MIN,
       maxLimit: e.UPSTREAM_CONCURRENCY_LIMIT_MAX,
+      latencyFloor: e.UPSTREAM_MAX_CONCURRENCY,
       queueSize: e.UPSTREAM_CONCURRENCY_QUEUE_SIZE,
       queueTimeoutMs: e.UPSTREAM_CONCURRENCY_QUEUE_TIMEOUT_MS,
     },
