@@ -186,6 +186,27 @@ describe('upstreamHttpAdapter', () => {
     expect(await failureOf(client.get('big'))).toBeInstanceOf(UpstreamMalformedResponseError);
   });
 
+  it('a refused status with a body of unknown length ends the call at once and closes the connection', async () => {
+    let closed = false;
+    handler = (req, res) => {
+      req.socket.on('close', () => (closed = true));
+      res.writeHead(503, { 'content-type': 'text/plain' }); // chunked, and never ends
+      res.write('busy');
+    };
+
+    expect(await failureOf(client.get('x'))).toEqual(new UpstreamHttpError(503));
+    await waitFor(() => closed);
+  });
+
+  it('passes a body in an encoding it did not ask for through as it came', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'zstd-ish' });
+      res.end('{"raw":true}');
+    };
+
+    expect((await client.get('x')).data).toEqual({ raw: true });
+  });
+
   it('fails as a network error when the connection drops in the middle of the body', async () => {
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });

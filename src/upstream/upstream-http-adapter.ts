@@ -7,6 +7,15 @@ import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'a
   'resolution-mode': 'import',
 };
 
+/** What a call through this adapter may add to axios's config. */
+export interface UpstreamTransportOptions {
+  /**
+   * Called once the request has its socket and is being written (not while it only waits behind
+   * the other requests the gateway is writing): when it becomes outstanding at the upstream.
+   */
+  readonly onSent?: () => void;
+}
+
 /**
  * The transport under the EventGateway's axios client when no proxy is configured: one
  * `http.request` on Node's keep-alive agent per call, the body read into one string.
@@ -28,15 +37,6 @@ import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'a
  * other than a string body, and a whole URL in place of a path (refused: nothing leaves for
  * another host). Since it calls `http.request`, nock intercepts it like axios's.
  */
-/** What a call through this adapter may add to axios's config. */
-export interface UpstreamTransportOptions {
-  /**
-   * Called once the request has its socket and is being written (not while it only waits behind
-   * the other requests the gateway is writing): when it becomes outstanding at the upstream.
-   */
-  readonly onSent?: () => void;
-}
-
 export function upstreamHttpAdapter(
   config: InternalAxiosRequestConfig & UpstreamTransportOptions,
 ): Promise<AxiosResponse> {
@@ -53,8 +53,8 @@ export function upstreamHttpAdapter(
     }
     const target = targetOf(config);
     const headers = config.headers.toJSON(true);
-    headers['accept-encoding'] ??= ACCEPT_ENCODING;
-    headers['user-agent'] ??= USER_AGENT;
+    if (!config.headers.has('accept-encoding')) headers['accept-encoding'] = ACCEPT_ENCODING;
+    if (!config.headers.has('user-agent')) headers['user-agent'] = USER_AGENT;
     const body = typeof config.data === 'string' ? config.data : undefined;
     if (config.data !== undefined && config.data !== null && body === undefined) {
       reject(axiosError('Only a string request body is supported', 'ERR_BAD_REQUEST', config));
@@ -100,18 +100,21 @@ export function upstreamHttpAdapter(
           config,
           request,
         });
+        const declared = Number(res.headers['content-length']);
         if (!valid) {
-          // The status is the verdict; the body is not needed, only drained for the socket's reuse.
-          res.resume();
+          // The status is the verdict; the body is not needed. A short one is drained so that the
+          // connection serves again; any other (unknown length, or long) closes it: nothing keeps
+          // reading for a call that has ended.
+          const drain = declared <= MAX_DRAINED_BYTES;
+          if (drain) res.resume();
           const error = axiosError(
             `Request failed with status code ${status}`,
             status >= 500 ? 'ERR_BAD_RESPONSE' : 'ERR_BAD_REQUEST',
             config,
           );
-          finish(Object.assign(error, { response: answer(undefined) }), undefined, true);
+          finish(Object.assign(error, { response: answer(undefined) }), undefined, drain);
           return;
         }
-        const declared = Number(res.headers['content-length']);
         if (maxBytes > -1 && declared > maxBytes) {
           finish(tooLarge(config, maxBytes));
           return;
@@ -183,6 +186,8 @@ export function flattenDefaultHeaders(axios: AxiosInstance): void {
 
 const LEADING_SLASHES = /^\/+/;
 const ABSOLUTE_URL = /^([a-z][a-z\d+.-]*:)?\/\//i;
+/** The longest body of a refused status that is read to its end to keep the connection. */
+const MAX_DRAINED_BYTES = 64 * 1024;
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 const USER_AGENT = 'event-gateway';
 
@@ -253,11 +258,6 @@ function decode(
 ): void {
   const options = maxBytes > -1 ? { maxOutputLength: maxBytes } : {};
   switch (encoding?.toLowerCase()) {
-    case undefined:
-    case '':
-    case 'identity':
-      done(null, raw);
-      return;
     case 'gzip':
     case 'x-gzip':
     case 'deflate':
@@ -267,7 +267,9 @@ function decode(
       zlib.brotliDecompress(raw, options, done);
       return;
     default:
-      done(new Error(`Unsupported Content-Encoding: ${encoding}`), raw);
+      // None, identity, or one it did not ask for: the bytes as they came (the parsers refuse
+      // what they cannot read, as with axios).
+      done(null, raw);
   }
 }
 
