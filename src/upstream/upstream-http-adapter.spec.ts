@@ -285,6 +285,13 @@ describe('upstreamHttpAdapter', () => {
     expect(onSent).toHaveBeenCalledTimes(1);
   });
 
+  it('resolves dot segments as axios did, so an id of ".." never reaches the upstream as written', async () => {
+    await client.get('getUserById/..');
+    await client.get('getUserById/./7');
+
+    expect(seen.map((request) => request.url)).toEqual(['/api/', '/api/getUserById/7']);
+  });
+
   it('sends nothing when the signal has already aborted', async () => {
     const call = client.get('x', { signal: AbortSignal.abort() });
 

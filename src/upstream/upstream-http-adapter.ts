@@ -84,7 +84,7 @@ export function upstreamHttpAdapter(
         protocol: target.protocol,
         hostname: target.hostname,
         port: target.port,
-        path: target.basePath + (config.url ?? '').replace(LEADING_SLASHES, ''),
+        path: pathOf(target, config.url ?? ''),
         method: (config.method ?? 'get').toUpperCase(),
         headers,
         auth,
@@ -186,6 +186,20 @@ export function flattenDefaultHeaders(axios: AxiosInstance): void {
 
 const LEADING_SLASHES = /^\/+/;
 const ABSOLUTE_URL = /^([a-z][a-z\d+.-]*:)?\/\//i;
+/** A `.` or `..` path segment. */
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|\?|#|$)/;
+
+/**
+ * The request's path under the base URL. Dot segments are resolved as `new URL` (axios's adapter)
+ * resolves them, so `getUserById/..` never reaches the upstream as written.
+ */
+function pathOf(target: Target, url: string): string {
+  const path = target.basePath + url.replace(LEADING_SLASHES, '');
+  if (!DOT_SEGMENT.test(path)) return path;
+  const resolved = new URL(path, 'http://upstream.invalid');
+  return resolved.pathname + resolved.search;
+}
+
 /** The longest body of a refused status that is read to its end to keep the connection. */
 const MAX_DRAINED_BYTES = 64 * 1024;
 const ACCEPT_ENCODING = 'gzip, deflate, br';
