@@ -38,7 +38,11 @@ import type {
   ReleaseSlot,
 } from '../load-control/adaptive-concurrency-limit';
 import { UPSTREAM_CONCURRENCY_LIMIT } from './upstream-concurrency-limit';
-import { flattenDefaultHeaders, type UpstreamTransportOptions } from './upstream-http-adapter';
+import {
+  flattenDefaultHeaders,
+  upstreamHttpAdapter,
+  type UpstreamTransportOptions,
+} from './upstream-http-adapter';
 import {
   EventApiError,
   UpstreamCircuitOpenError,
@@ -160,7 +164,8 @@ export class EventGateway implements OnApplicationShutdown {
   ) {
     this.settings = config.get('upstream', { infer: true });
     this.retryBudget = new RetryBudget({ ...this.settings.retryBudget, clock });
-    this.hedgeDelayFrom = this.settings.environmentProxy ? 'start' : 'sent';
+    // Read from the client itself: only the gateway's own transport reports the send.
+    this.hedgeDelayFrom = http.axiosRef.defaults.adapter === upstreamHttpAdapter ? 'sent' : 'start';
     this.upstreamHost = new URL(this.settings.baseUrl).hostname;
     flattenDefaultHeaders(http.axiosRef);
     this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
