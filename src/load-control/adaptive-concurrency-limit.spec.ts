@@ -52,6 +52,13 @@ function slowCalls(
   for (const release of held) release();
 }
 
+/** 'served', or the reason the wait was refused. */
+const outcome = (wait: Promise<ReleaseSlot>) =>
+  wait.then(
+    () => 'served',
+    (error: ConcurrencyLimitRefusal) => error.reason,
+  );
+
 /** Lets settled promises run their callbacks. */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -106,8 +113,27 @@ describe('AdaptiveConcurrencyLimit: slots and the queue', () => {
     expect(limit.snapshot().inFlight).toBe(3);
   });
 
-  it('once the queue has stood for 100 ms, gives newcomers 5 ms and free slots to the newest first', async () => {
+  it('serves a burst first come first served, even one that waited past the standing interval for its first slot', async () => {
+    // Two fan-outs that together need twice the limit: the second's calls wait one upstream round
+    // trip (here 150 ms), then get their slots as the first's calls end, a few ms apart.
     const { limit, take, timers, events } = setup({ queueSize: 4 });
+    const slots = take(4);
+    const served: number[] = [];
+    const waits = [1, 2, 3, 4].map((n) =>
+      limit.acquire().then((release) => (served.push(n), release)),
+    );
+    timers.advance(150);
+    for (const release of slots) {
+      release();
+      timers.advance(3);
+    }
+    await Promise.all(waits);
+    expect(served).toEqual([1, 2, 3, 4]);
+    expect(events.filter((event) => event.kind === 'refused')).toEqual([]);
+  });
+
+  it('once waiters have been served late for 100 ms, the queue stands: newcomers get 5 ms, the newest are served, the late refused', async () => {
+    const { limit, take, timers, events } = setup({ queueSize: 8 });
     const slots = take(4);
     const served: string[] = [];
     const join = (name: string) =>
@@ -115,48 +141,74 @@ describe('AdaptiveConcurrencyLimit: slots and the queue', () => {
         (release) => (served.push(name), release),
         (error: unknown) => (served.push(`${name} refused`), error),
       );
-    const oldest = join('oldest'); // a burst: FIFO, 250 ms
-    timers.advance(99);
-    void join('early'); // the queue has not stood for 100 ms yet: 250 ms too
-    timers.advance(1);
-    void join('second-newest'); // it stands now: 5 ms
-    void join('newest');
-    slots[0]();
-    await flush();
-    expect(served).toEqual(['newest']);
-    timers.advance(4);
-    await flush();
-    expect(served).toEqual(['newest']);
-    timers.advance(1);
-    await flush();
-    expect(served).toEqual(['newest', 'second-newest refused']);
-    expect(events).toContainEqual({ kind: 'refused', reason: 'queue_timeout' });
-    slots[1]();
-    await flush();
-    expect(served).toEqual(['newest', 'second-newest refused', 'early']);
+    const [a, b, c] = ['a', 'b', 'c'].map(join); // a burst: first come first served, 250 ms
+    timers.advance(20);
+    slots[0](); // a waited 20 ms (> 5): the late period starts
+    timers.advance(50);
+    slots[1](); // b, late too, 50 ms later
+    await Promise.all([a, b]);
+    timers.advance(50); // 100 ms of late service, the last 50 ms ago: it stands
+    const d = join('d'); // 5 ms, not 250
+    const e = join('e');
     slots[2]();
-    expect(await oldest).toEqual(expect.any(Function));
+    await e;
+    expect(served).toEqual(['a', 'b', 'e']); // the newest first
+    timers.advance(5);
+    await d;
+    expect(served).toEqual(['a', 'b', 'e', 'd refused']);
+    slots[3](); // c has waited 125 ms: refused, not served late
+    await c;
+    expect(served).toEqual(['a', 'b', 'e', 'd refused', 'c refused']);
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 3, queued: 0 });
+    expect(events.filter((event) => event.kind === 'refused')).toEqual([
+      { kind: 'refused', reason: 'queue_timeout' },
+      { kind: 'refused', reason: 'queue_timeout' },
+    ]);
   });
 
-  it('is a burst queue again once it has emptied: first come first served, the full timeout', async () => {
+  it('still stands when it empties for a moment, and is a burst queue again after 100 ms without a late waiter', async () => {
+    const { limit, take, timers } = setup({ queueSize: 8 });
+    const slots = take(4);
+    const [w1, w2, w3] = [1, 2, 3].map(() => outcome(limit.acquire()));
+    timers.advance(10);
+    slots[0](); // w1, 10 ms late: a late period starts
+    timers.advance(60);
+    slots[1](); // w2, 70 ms late
+    timers.advance(45);
+    slots[2](); // 105 ms of late service: it stands, and w3 (115 ms) is refused, not served late
+    expect(await Promise.all([w1, w2, w3])).toEqual(['served', 'served', 'queue_timeout']);
+    expect(limit.snapshot()).toEqual({ limit: 4, inFlight: 3, queued: 0 });
+    take(1);
+    const brief = limit.acquire(); // the queue is empty, but it stood a moment ago: 5 ms
+    timers.advance(5);
+    await expect(brief).rejects.toMatchObject({ reason: 'queue_timeout' });
+    timers.advance(100); // 100 ms without anyone waiting late: a burst queue again
+    const patient = outcome(limit.acquire());
+    timers.advance(249); // a burst's 250 ms
+    expect(limit.snapshot().queued).toBe(1);
+    slots[3]();
+    expect(await patient).toBe('served');
+  });
+
+  it('ends the late period as soon as a waiter is served within 5 ms: the queue keeps up', async () => {
     const { limit, take, timers } = setup({ queueSize: 3 });
     const slots = take(4);
-    const stood = limit.acquire();
-    timers.advance(150);
-    slots[0]();
-    await stood; // the queue is empty again
-    const served: number[] = [];
-    const waits = [1, 2].map((n) => limit.acquire().then((release) => (served.push(n), release)));
-    timers.advance(50); // not standing: first come first served
-    slots[1]();
-    await flush();
-    expect(served).toEqual([1]);
-    timers.advance(199); // its timeout is a burst's 250 ms, not 5 ms
+    const late = limit.acquire();
+    timers.advance(80);
+    slots[0](); // 80 ms late: a late period starts
+    await late;
+    const [onTime, later] = [outcome(limit.acquire()), outcome(limit.acquire())];
+    timers.advance(2);
+    slots[1](); // served within 2 ms: the late period ends
+    timers.advance(68);
+    slots[2](); // 70 ms late: a new late period starts (it would be 150 ms old otherwise)
+    expect(await Promise.all([onTime, later])).toEqual(['served', 'served']);
+    timers.advance(50);
+    const newcomer = outcome(limit.acquire()); // not standing: a burst's 250 ms, not 5
+    timers.advance(6);
     expect(limit.snapshot().queued).toBe(1);
-    slots[2]();
-    await flush();
-    expect(served).toEqual([1, 2]);
-    await Promise.all(waits);
+    slots[3]();
+    expect(await newcomer).toBe('served');
   });
 
   it('cancels the timer of a waiter that got its slot', async () => {

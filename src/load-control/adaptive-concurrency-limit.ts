@@ -11,7 +11,10 @@ export type Admission = 'queue' | 'immediate';
 export type ConcurrencyRefusalReason =
   /** The wait queue was full. */
   | 'queue_full'
-  /** It waited in the queue for the whole queue timeout. */
+  /**
+   * It waited in the queue for the whole queue timeout, or, while the queue stands, longer than
+   * the standing queue's timeout.
+   */
   | 'queue_timeout'
   /** An `immediate` call found no free slot. */
   | 'no_free_slot';
@@ -59,14 +62,17 @@ export interface AdaptiveConcurrencyLimitOptions {
   /** The longest a call waits in the queue. */
   readonly queueTimeoutMs: number;
   /**
-   * The queue is *standing* once it has not been empty for this long (CoDel's interval): the
-   * demand has outrun the limit for a while, not for a burst. Default 100 ms.
+   * The queue is *standing* once, for this long, every slot it handed out went to a waiter that
+   * had waited longer than `standingQueueTimeoutMs` (CoDel's interval): the demand has outrun the
+   * limit for a while, not for a burst. It stops standing after this long without such a waiter.
+   * Default 100 ms.
    */
   readonly standingQueueAfterMs?: number;
   /**
-   * While the queue stands, a call that joins it waits at most this long (CoDel's target), and
-   * free slots go to the newest waiters first (adaptive LIFO): the calls admitted have waited
-   * little, the oldest are refused instead of served late. Default 5 ms.
+   * While the queue stands, a call that joins it waits at most this long (CoDel's target), free
+   * slots go to the newest waiters first (adaptive LIFO), and a waiter that has waited longer is
+   * refused at its turn: the calls admitted have waited little, the others are refused instead of
+   * served late. Default 5 ms.
    */
   readonly standingQueueTimeoutMs?: number;
   /** Measures the baselines' windows. */
@@ -109,6 +115,8 @@ const SLOW_SHARE = 0.1;
 const MAX_OPERATIONS = 64;
 
 interface Waiter {
+  /** When it joined the queue. */
+  readonly since: number;
   readonly resolve: (release: ReleaseSlot) => void;
   readonly reject: (error: unknown) => void;
   /** Stops the wait's timer and abort listener. */
@@ -125,9 +133,10 @@ interface Baseline {
 /**
  * A process-wide adaptive concurrency limit (AIMD, as Netflix's concurrency-limits `AIMDLimit`,
  * with latency judged per operation), with a bounded wait queue that is FIFO with the queue
- * timeout for bursts, and LIFO with a short timeout once it stands (CoDel and adaptive LIFO, as in
- * Facebook's "Fail at Scale", ACM Queue 2015): under sustained overload the calls admitted have not
- * waited, so their latency stays that of the upstream at the limit. Framework-free: time comes
+ * timeout for bursts, and LIFO with a short timeout once it stands, refusing at their turn those
+ * who have waited longer (CoDel and adaptive LIFO, as in Facebook's "Fail at Scale", ACM Queue
+ * 2015): under sustained overload the calls admitted have not waited, so their latency stays that
+ * of the upstream at the limit. Framework-free: time comes
  * from the injected clock and timers.
  *
  * - Calls that end healthy while the limit is in use (at least half of it in flight when the call
@@ -153,8 +162,15 @@ export class AdaptiveConcurrencyLimit {
   private roundSamples = 0;
   private roundSlow = 0;
   private readonly queue: Waiter[] = [];
-  /** When the queue last went from empty to not empty; undefined while it is empty. */
-  private queuedSince: number | undefined;
+  /**
+   * The queue's late period: since when, and last when, a waiter waited longer than the standing
+   * queue's timeout (it was served that late, refused for it, or timed out), with no gap of
+   * `standingQueueAfterMs` between (CoDel's `first_above_time`, with its hysteresis: a standing
+   * queue that empties for a moment still stands). `lateSince` is undefined while the queue keeps
+   * up: a slot went to a waiter that had waited less.
+   */
+  private lateSince: number | undefined;
+  private lateLast = -Infinity;
   private readonly baselines = new Map<string, Baseline>();
   private readonly timers: StartTimer;
   private readonly backoffRatio: number;
@@ -215,9 +231,11 @@ export class AdaptiveConcurrencyLimit {
 
   /**
    * A slot: at once when one is free (and nobody waits before), else after waiting in the queue
-   * (first come first served; newest first, with the shorter timeout, while it stands). Rejects with a `ConcurrencyLimitRefusal` when the queue is full, the wait passes the
-   * queue timeout, or an `immediate` call finds no free slot; with the signal's reason when the
-   * signal aborts while waiting (the waiter leaves the queue).
+   * (first come first served; newest first, with the shorter timeout, while it stands). Rejects
+   * with a `ConcurrencyLimitRefusal` when the queue is full, the wait passes its timeout, its turn
+   * comes while the queue stands and it has waited past the standing queue's timeout, or an
+   * `immediate` call finds no free slot; with the signal's reason when the signal aborts while
+   * waiting (the waiter leaves the queue).
    */
   acquire(options: { admission?: Admission; signal?: AbortSignal } = {}): Promise<ReleaseSlot> {
     const { admission = 'queue', signal } = options;
@@ -230,12 +248,12 @@ export class AdaptiveConcurrencyLimit {
     if (admission === 'immediate') return this.refuse('no_free_slot');
     if (this.queue.length >= this.options.queueSize) return this.refuse('queue_full');
     return new Promise<ReleaseSlot>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, cleanUp: () => undefined };
+      const since = this.options.clock.now();
+      const waiter: Waiter = { since, resolve, reject, cleanUp: () => undefined };
       const leave = (error: Error) => {
         const index = this.queue.indexOf(waiter);
         if (index < 0) return;
         this.queue.splice(index, 1);
-        if (this.queue.length === 0) this.queuedSince = undefined;
         waiter.cleanUp();
         this.emitState();
         reject(error);
@@ -245,6 +263,7 @@ export class AdaptiveConcurrencyLimit {
         ? Math.min(this.standingTimeoutMs, this.options.queueTimeoutMs)
         : this.options.queueTimeoutMs;
       const stopTimer = this.timers(timeoutMs, () => {
+        this.noteLate(this.options.clock.now());
         this.events.emit({ kind: 'refused', reason: 'queue_timeout' });
         leave(withoutStackTrace(() => new ConcurrencyLimitRefusal('queue_timeout')));
       });
@@ -253,7 +272,6 @@ export class AdaptiveConcurrencyLimit {
         stopTimer();
         signal?.removeEventListener('abort', onAbort);
       };
-      if (this.queue.length === 0) this.queuedSince = this.options.clock.now();
       this.queue.push(waiter);
       this.emitState();
     });
@@ -346,24 +364,52 @@ export class AdaptiveConcurrencyLimit {
     return Math.min(baseline.current, baseline.previous);
   }
 
-  /** Whether the queue has not been empty for `standingQueueAfterMs`. */
-  private standing(): boolean {
+  /**
+   * Whether the queue stands: waiters have waited longer than the standing queue's timeout for
+   * `standingQueueAfterMs`, and did a moment ago (CoDel's rule: a queue that has not gone short
+   * for an interval is a standing queue, not a burst being worked off).
+   */
+  private standing(now = this.options.clock.now()): boolean {
     return (
-      this.queuedSince !== undefined &&
-      this.options.clock.now() - this.queuedSince >= this.standingAfterMs
+      this.lateSince !== undefined &&
+      now - this.lateLast < this.standingAfterMs &&
+      now - this.lateSince >= this.standingAfterMs
     );
   }
 
-  /** Hands free slots to the waiters: first come first served, newest first while it stands. */
+  /** A waiter waited longer than the standing queue's timeout: the late period goes on or starts. */
+  private noteLate(now: number): void {
+    if (this.lateSince === undefined || now - this.lateLast >= this.standingAfterMs) {
+      this.lateSince = now;
+    }
+    this.lateLast = now;
+  }
+
+  /**
+   * Hands free slots to the waiters. First come first served while the queue keeps up; once it
+   * stands, newest first, and a waiter that has waited longer than the standing queue's timeout is
+   * refused instead of served (newest first, once one is, all below it are): under sustained
+   * overload the calls admitted have not waited. A burst (say, two fan-outs that together need
+   * more than the limit) is served in order: its waiters get their slots within about one upstream
+   * round trip of each other, before the queue has stood for `standingQueueAfterMs`.
+   */
   private drain(): void {
     if (this.queue.length === 0 || this.inFlightCount >= this.currentLimit) return;
-    const newestFirst = this.standing();
+    const now = this.options.clock.now();
+    const standing = this.standing(now);
     while (this.queue.length > 0 && this.inFlightCount < this.currentLimit) {
-      const waiter = (newestFirst ? this.queue.pop() : this.queue.shift()) as Waiter;
+      const waiter = (standing ? this.queue.pop() : this.queue.shift()) as Waiter;
       waiter.cleanUp();
+      const late = now - waiter.since > this.standingTimeoutMs;
+      if (late) this.noteLate(now);
+      else if (!standing) this.lateSince = undefined;
+      if (standing && late) {
+        this.events.emit({ kind: 'refused', reason: 'queue_timeout' });
+        waiter.reject(withoutStackTrace(() => new ConcurrencyLimitRefusal('queue_timeout')));
+        continue;
+      }
       waiter.resolve(this.grant());
     }
-    if (this.queue.length === 0) this.queuedSince = undefined;
   }
 
   private emitState(): void {
