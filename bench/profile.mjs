@@ -7,18 +7,25 @@
 //   npm run bench:profile -- /users 10
 //   npm run bench:profile -- /users/9010/events 15 --env LOG_LEVEL=error
 //   npm run bench:profile -- /events 10 --method POST --body '{"name":"x","userId":"1"}' --open-write-breaker
+//   npm run bench:profile -- '/v1/events/9801-{n}' 10 --open-loop 640 --mock '{"capacity":32,...}'
 //
 // Options: --method M, --body JSON (sent as application/json), --connections N (50),
 // --warmup S (2), --env K=V,K=V (added to the gateway's env, after BENCH_GATEWAY_ENV),
 // --mock JSON (a PUT /__mock/config body, e.g. '{"eventLatencyMs":5}'), --open-write-breaker
 // (make the mock fail writes and open the gateway's write breaker first), --interval-us N (the
-// sampling interval, 500), --top N (25). Output: bench-results/profile-<timestamp>/.
+// sampling interval, 500), --top N (25), --open-loop RATE (requests arrive at RATE a second
+// whatever the answers, from at most --connections at once, as the overload scenario sends them;
+// GET only), --ids N (1000: `{n}` in the route goes round 1…N, and the mock's user 9801 gets N
+// events, so that no two reads in flight share an id and coalesce). Output:
+// bench-results/profile-<timestamp>/.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSourceResolver, renderSummary, summarizeProfile } from './lib/cpuprofile.mjs';
 import { createFanOutUsers, mockControl, openWriteBreaker } from './lib/http.mjs';
 import { load } from './lib/load.mjs';
+import { Agent } from 'node:http';
+import { openLoad, preconnect } from './lib/open-loop.mjs';
 import {
   freePort,
   startNode,
@@ -41,6 +48,8 @@ const { values: options, positionals } = parseArgs({
     'open-write-breaker': { type: 'boolean', default: false },
     'interval-us': { type: 'string', default: '500' },
     top: { type: 'string', default: '25' },
+    'open-loop': { type: 'string' },
+    ids: { type: 'string', default: '1000' },
   },
 });
 
@@ -57,8 +66,14 @@ const seconds = Number(secondsText);
 const connections = Number(options.connections);
 const warmupS = Number(options.warmup);
 const intervalUs = Number(options['interval-us']);
-for (const [name, value] of Object.entries({ seconds, connections, warmupS, intervalUs })) {
+const openLoopRate = options['open-loop'] === undefined ? undefined : Number(options['open-loop']);
+const ids = Number(options.ids);
+for (const [name, value] of Object.entries({ seconds, connections, warmupS, intervalUs, ids })) {
   if (!Number.isFinite(value) || value < 0) usage(`${name} must be a number`);
+}
+if (openLoopRate !== undefined && !(openLoopRate > 0)) usage('--open-loop must be a rate above 0');
+if (openLoopRate !== undefined && (options.method.toUpperCase() !== 'GET' || options.body)) {
+  usage('--open-loop sends GET requests only');
 }
 if (options.body !== undefined) {
   try {
@@ -89,6 +104,7 @@ async function main() {
   await waitUntilReady(mockChild, `${mockUrl}/__mock/config`);
   const mock = mockControl(mockUrl);
   await createFanOutUsers(mock); // /users/9001, 9010, 9050, 9100: 1, 10, 50, 100 events
+  if (route.includes('{n}')) await mock.createUser(ROTATING_USER, ids);
   if (options.mock) await mock.configure(JSON.parse(options.mock));
 
   const port = await freePort();
@@ -126,13 +142,16 @@ async function main() {
       ? {}
       : { body: options.body, headers: { 'content-type': 'application/json' } }),
   };
+  const drive = openLoopRate === undefined ? load : openLoadOf(request.url);
   if (warmupS > 0) {
     log(`warm-up: ${warmupS} s (not in the summary)`);
-    await load({ ...request, durationS: warmupS });
+    await drive({ ...request, durationS: warmupS });
   }
-  log(`load: ${request.method} ${route}, ${connections} connections, ${seconds} s`);
+  log(
+    `load: ${request.method} ${route}, ${openLoopRate === undefined ? '' : `open loop ${openLoopRate} req/s from at most `}${connections} connections, ${seconds} s`,
+  );
   const window = { startUs: monotonicUs() };
-  const run = await load({ ...request, durationS: seconds });
+  const run = await drive({ ...request, durationS: seconds });
   window.endUs = monotonicUs();
   const statuses = Object.entries(run.statuses)
     .map(([status, n]) => `${status} x${n}`)
@@ -170,6 +189,40 @@ async function main() {
   writeFileSync(join(outDir, 'summary.txt'), `${text}\n`);
   writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`${text}\n`);
+}
+
+/** The user whose events `{n}` goes round. */
+const ROTATING_USER = '9801';
+
+/**
+ * `load`'s figures from an open-loop load: `{n}` in the URL goes round 1…ids, so that reads in
+ * flight do not share an id (the gateway would coalesce them into one upstream call).
+ */
+function openLoadOf(url) {
+  let next = 0;
+  const urlOf = () => url.replaceAll('{n}', String((next++ % ids) + 1));
+  // One set of connections for the warm-up and the run, opened first (as the overload scenario).
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  let opened;
+  return async ({ durationS }) => {
+    opened ??= preconnect({ agent, url: new URL('/health', url).href, count: connections });
+    await opened;
+    const run = await openLoad({
+      urlOf,
+      ratePerS: openLoopRate,
+      durationS,
+      maxInFlight: connections,
+      agent,
+    });
+    // p50 and p99 of 2xx answers: refusals are fast and would hide the admitted reads' latency.
+    return {
+      statuses: run.statuses,
+      rps: run.sent / durationS,
+      p50: run.p50Ok,
+      p99: run.p99Ok,
+      errors: 0,
+    };
+  };
 }
 
 let exitCode = 0;

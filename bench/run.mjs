@@ -20,6 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type, arch } from 'node:os';
+import { Agent } from 'node:http';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,7 +40,7 @@ import {
   totalCalls,
 } from './lib/http.mjs';
 import { load, loadProblems, median, pickLoadTool, timed } from './lib/load.mjs';
-import { openLoad } from './lib/open-loop.mjs';
+import { openLoad, preconnect } from './lib/open-loop.mjs';
 import { extraCallShare, fanOutFigures } from './lib/tail.mjs';
 import { prepareNginx } from './lib/nginx.mjs';
 import {
@@ -654,13 +655,21 @@ async function measureOverload(mock, mockUrl) {
     const urlOf = (base) => () => `${base}/events/${OVERLOAD_USER}-${(next++ % o.ids) + 1}`;
     for (const variant of variants) {
       const server = await startServer(variant.kind);
+      // The clients hold their connections before the load comes (as a service's clients keep
+      // theirs): the step is in requests, not in new connections. 256 connections opened at once
+      // into a server near a full core wait in the kernel's accept queue for up to 2 s here,
+      // before any admission control can see them (performance.md).
+      const agent = new Agent({ keepAlive: true, maxSockets: o.clients });
       try {
         const base = server.url + variant.prefix;
+        const healthUrl = server.url + (variant.key === 'baseline' ? '/' : '/health');
+        const connections = await preconnect({ agent, url: healthUrl, count: o.clients });
         const warmup = await openLoad({
           urlOf: urlOf(base),
           ratePerS: Math.max(1, Math.round(entry.kneeRate / 4)),
           durationS: o.warmupS,
           maxInFlight: o.clients,
+          agent,
         });
         await mock.idle();
         await mock.resetStats();
@@ -669,19 +678,22 @@ async function measureOverload(mock, mockUrl) {
           ratePerS: o.rate,
           durationS: o.durationS,
           maxInFlight: o.clients,
+          agent,
         });
         const after = await mock.idle();
         entry.variants[variant.key] = {
           env: variant.env,
           path: `${variant.prefix}/events/:id`,
           unloaded: { p50Ok: warmup.p50Ok, statuses: warmup.statuses },
+          connections,
           ...run,
           upstream: { calls: totalCalls(after), ...after.load },
         };
         progress(
-          `   ${variant.key.padEnd(8)} goodput ${run.goodput.toFixed(0)} 2xx/s, refused ${run.refusalsRate.toFixed(0)} 503/s, other failures ${run.failuresRate.toFixed(0)}/s, unsent ${run.unsentRate.toFixed(0)}/s; 2xx p50 ${run.p50Ok.toFixed(0)} ms p99 ${run.p99Ok.toFixed(0)} ms (unloaded ${warmup.p50Ok.toFixed(0)}); upstream ${totalCalls(after)} calls, peak ${after.load.peakInFlight} in flight, ${after.load.overloadErrors} overload 503s`,
+          `   ${variant.key.padEnd(8)} goodput ${run.goodput.toFixed(0)} 2xx/s, refused ${run.refusalsRate.toFixed(0)} 503/s, other failures ${run.failuresRate.toFixed(0)}/s, unsent ${run.unsentRate.toFixed(0)}/s; 2xx p50 ${run.p50Ok.toFixed(0)} ms p99 ${run.p99Ok.toFixed(0)} ms (unloaded ${warmup.p50Ok.toFixed(0)}); upstream ${totalCalls(after)} calls, peak ${after.load.peakInFlight} in flight, ${after.load.overloadErrors} overload 503s; ${connections} connections held, the load generator's event-loop delay p99 ${run.generatorDelayMs.p99.toFixed(0)} ms, max ${run.generatorDelayMs.max.toFixed(0)} ms`,
         );
       } finally {
+        agent.destroy();
         await stop(server.child);
       }
     }
