@@ -22,7 +22,7 @@ describe('validateEnvironment', () => {
       UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND: 5,
       UPSTREAM_RETRY_BUDGET_WINDOW_MS: 10000,
       UPSTREAM_ADAPTIVE_CONCURRENCY: true,
-      UPSTREAM_CONCURRENCY_LIMIT_INITIAL: 100,
+      UPSTREAM_CONCURRENCY_LIMIT_INITIAL: '',
       UPSTREAM_CONCURRENCY_LIMIT_MIN: 10,
       UPSTREAM_CONCURRENCY_LIMIT_MAX: 500,
       UPSTREAM_CONCURRENCY_QUEUE_SIZE: 100,
@@ -191,8 +191,18 @@ describe('validateEnvironment', () => {
   });
 
   it.each([
-    [{ UPSTREAM_CONCURRENCY_LIMIT_MIN: '200' }, '200 ≤ 100 ≤ 500'],
-    [{ UPSTREAM_CONCURRENCY_LIMIT_MAX: '50' }, '10 ≤ 100 ≤ 50'],
+    [
+      { UPSTREAM_CONCURRENCY_LIMIT_INITIAL: '100', UPSTREAM_CONCURRENCY_LIMIT_MIN: '200' },
+      '200 ≤ 100 ≤ 500',
+    ],
+    [
+      { UPSTREAM_CONCURRENCY_LIMIT_INITIAL: '100', UPSTREAM_CONCURRENCY_LIMIT_MAX: '50' },
+      '10 ≤ 100 ≤ 50',
+    ],
+    [
+      { UPSTREAM_CONCURRENCY_LIMIT_MIN: '60', UPSTREAM_CONCURRENCY_LIMIT_MAX: '50' },
+      '60 ≤ 50 ≤ 50',
+    ],
   ])('rejects concurrency limits out of order (%p)', (env, shown) => {
     expect(() => validateEnvironment(env)).toThrow(
       `UPSTREAM_CONCURRENCY_LIMIT_MIN ≤ UPSTREAM_CONCURRENCY_LIMIT_INITIAL ≤ UPSTREAM_CONCURRENCY_LIMIT_MAX (${shown} does not)`,
@@ -205,15 +215,34 @@ describe('validateEnvironment', () => {
         .concurrencyLimit,
     ).toEqual({
       enabled: true,
-      initialLimit: 100,
+      initialLimit: 40, // one client request's fan-out
       minLimit: 10,
       maxLimit: 500,
-      latencyFloor: 40, // one client request's fan-out
+      latencyFloor: 40, // the same
       queueSize: 0,
       queueTimeoutMs: 250,
     });
     expect(loadConfig({ UPSTREAM_ADAPTIVE_CONCURRENCY: 'false' }).concurrencyLimit.enabled).toBe(
       false,
+    );
+  });
+
+  it.each([
+    [{}, 64], // UPSTREAM_MAX_CONCURRENCY's default
+    [{ UPSTREAM_MAX_CONCURRENCY: '5' }, 10], // not below the minimum
+    [{ UPSTREAM_MAX_CONCURRENCY: '900' }, 500], // nor above the maximum
+    [{ UPSTREAM_CONCURRENCY_LIMIT_INITIAL: '' }, 64], // empty is unset
+    [{ UPSTREAM_CONCURRENCY_LIMIT_INITIAL: '120', UPSTREAM_MAX_CONCURRENCY: '32' }, 120], // as set
+  ])('starts the limit at %p: %d', (env, initialLimit) => {
+    expect(loadConfig(env).concurrencyLimit.initialLimit).toBe(initialLimit);
+  });
+
+  it('refuses an UPSTREAM_CONCURRENCY_LIMIT_INITIAL that is not a whole number', () => {
+    expect(() => validateEnvironment({ UPSTREAM_CONCURRENCY_LIMIT_INITIAL: 'many' })).toThrow(
+      'UPSTREAM_CONCURRENCY_LIMIT_INITIAL',
+    );
+    expect(() => validateEnvironment({ UPSTREAM_CONCURRENCY_LIMIT_INITIAL: '0' })).toThrow(
+      'UPSTREAM_CONCURRENCY_LIMIT_INITIAL',
     );
   });
 });

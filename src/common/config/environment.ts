@@ -122,11 +122,18 @@ export class EnvironmentVariables {
   @IsBoolean()
   readonly UPSTREAM_ADAPTIVE_CONCURRENCY: boolean = true;
 
-  @Type(() => Number)
+  /**
+   * The limit to start from; empty: UPSTREAM_MAX_CONCURRENCY (one client request's widest fan-out),
+   * within UPSTREAM_CONCURRENCY_LIMIT_MIN … _MAX (see `initialConcurrencyLimit`).
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    value === undefined || value === '' ? '' : Number(value),
+  )
+  @ValidateIf((env: EnvironmentVariables) => env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL !== '')
   @IsInt()
   @Min(1)
   @Max(10_000)
-  readonly UPSTREAM_CONCURRENCY_LIMIT_INITIAL: number = 100;
+  readonly UPSTREAM_CONCURRENCY_LIMIT_INITIAL: number | '' = '';
 
   @Type(() => Number)
   @IsInt()
@@ -511,6 +518,28 @@ export class InvalidEnvironmentError extends Error {
   override readonly name = 'InvalidEnvironmentError';
 }
 
+/**
+ * The concurrency limit to start from: UPSTREAM_CONCURRENCY_LIMIT_INITIAL when set, else
+ * UPSTREAM_MAX_CONCURRENCY within the limit's bounds: wide enough for one client request's whole
+ * fan-out, and no wider (a limit that starts past the upstream's knee sends a burst past it before
+ * any answer can tell; the limit grows from there as calls come back healthy).
+ */
+export function initialConcurrencyLimit(
+  env: Pick<
+    EnvironmentVariables,
+    | 'UPSTREAM_CONCURRENCY_LIMIT_INITIAL'
+    | 'UPSTREAM_MAX_CONCURRENCY'
+    | 'UPSTREAM_CONCURRENCY_LIMIT_MIN'
+    | 'UPSTREAM_CONCURRENCY_LIMIT_MAX'
+  >,
+): number {
+  if (env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL !== '') return env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL;
+  return Math.min(
+    env.UPSTREAM_CONCURRENCY_LIMIT_MAX,
+    Math.max(env.UPSTREAM_CONCURRENCY_LIMIT_MIN, env.UPSTREAM_MAX_CONCURRENCY),
+  );
+}
+
 function invalid(name: string, value: unknown, reasons: string): string {
   const shown = SECRET_VARIABLES.has(name)
     ? `(hidden, ${String(value).length} characters)`
@@ -581,12 +610,13 @@ export function validateEnvironment(
       `Invalid configuration: UPSTREAM_HEDGE_MIN_DELAY_MS (${env.UPSTREAM_HEDGE_MIN_DELAY_MS}) must not be greater than UPSTREAM_HEDGE_MAX_DELAY_MS (${env.UPSTREAM_HEDGE_MAX_DELAY_MS})`,
     );
   }
+  const initial = initialConcurrencyLimit(env);
   if (
-    env.UPSTREAM_CONCURRENCY_LIMIT_MIN > env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL ||
-    env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL > env.UPSTREAM_CONCURRENCY_LIMIT_MAX
+    env.UPSTREAM_CONCURRENCY_LIMIT_MIN > initial ||
+    initial > env.UPSTREAM_CONCURRENCY_LIMIT_MAX
   ) {
     throw new InvalidEnvironmentError(
-      `Invalid configuration: the concurrency limits must satisfy UPSTREAM_CONCURRENCY_LIMIT_MIN ≤ UPSTREAM_CONCURRENCY_LIMIT_INITIAL ≤ UPSTREAM_CONCURRENCY_LIMIT_MAX (${env.UPSTREAM_CONCURRENCY_LIMIT_MIN} ≤ ${env.UPSTREAM_CONCURRENCY_LIMIT_INITIAL} ≤ ${env.UPSTREAM_CONCURRENCY_LIMIT_MAX} does not)`,
+      `Invalid configuration: the concurrency limits must satisfy UPSTREAM_CONCURRENCY_LIMIT_MIN ≤ UPSTREAM_CONCURRENCY_LIMIT_INITIAL ≤ UPSTREAM_CONCURRENCY_LIMIT_MAX (${env.UPSTREAM_CONCURRENCY_LIMIT_MIN} ≤ ${initial} ≤ ${env.UPSTREAM_CONCURRENCY_LIMIT_MAX} does not)`,
     );
   }
   if (env.CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS < env.CIRCUIT_BREAKER_RESET_TIMEOUT_MS) {

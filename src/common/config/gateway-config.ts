@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import {
   exporterNames,
+  initialConcurrencyLimit,
   toBoolean,
   validateEnvironment,
   type EnvironmentVariables,
@@ -237,7 +238,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     },
     concurrencyLimit: {
       enabled: e.UPSTREAM_ADAPTIVE_CONCURRENCY,
-      initialLimit: e.UPSTREAM_CONCURRENCY_LIMIT_INITIAL,
+      initialLimit: initialConcurrencyLimit(e),
       minLimit: e.UPSTREAM_CONCURRENCY_LIMIT_MIN,
       maxLimit: e.UPSTREAM_CONCURRENCY_LIMIT_MAX,
       latencyFloor: e.UPSTREAM_MAX_CONCURRENCY,
