@@ -482,15 +482,17 @@ async function measureOpenBreaker(servers, mock) {
 }
 
 /**
- * The variants of the straggler and overload scenarios: the gateway as shipped (`on`), the gateway
- * with `offEnv` (the feature under test turned off), and the baseline; each with the settings it
+ * The variants of the straggler and overload scenarios: the gateway as shipped (`on`), with
+ * `sizedEnv` when given (`sized`: settings an operator would size to this upstream), with `offEnv`
+ * (`off`: the feature under test turned off), and the baseline; each with the settings it
  * runs with and the prefix of its routes (the gateway's current version, /v1; the baseline has
  * only the unversioned paths). `env`: what both gateways get on top of the bench's environment.
  */
-function tailVariants(mockUrl, { name, env, offEnv }) {
+function tailVariants(mockUrl, { name, env, offEnv, sizedEnv }) {
   const baseline = serverKinds(mockUrl).find((kind) => kind.key === 'baseline');
   return [
     { key: 'on', env, prefix: '/v1' },
+    ...(sizedEnv ? [{ key: 'sized', env: { ...env, ...sizedEnv }, prefix: '/v1' }] : []),
     { key: 'off', env: { ...env, ...offEnv }, prefix: '/v1' },
   ]
     .map((variant) => ({
@@ -605,14 +607,15 @@ async function measureStraggler(mock, mockUrl) {
 const OVERLOAD_USER = '9801';
 
 /**
- * Overload: the mock answers reads in 50 ms up to 32 calls in flight; past that, each read costs
- * 5 ms more per call over and a quarter of them are refused 503 (a knee). An open-loop load of
+ * Overload: the mock answers reads in 100 ms up to 32 calls in flight; past that, each read costs
+ * 10 ms more per call over and a quarter of them are refused 503 (a knee). An open-loop load of
  * GET /events/:id (1000 distinct ids in turn, so no two requests in flight share one) at twice
  * what the upstream answers at its knee, from at most BENCH_OVERLOAD_CLIENTS at once, on the
- * gateway with its adaptive concurrency limit (as shipped), without it
- * (UPSTREAM_ADAPTIVE_CONCURRENCY=false), and on the baseline; each in a process of its own with
- * the read cache fully off and production breaker timings. Per variant: an unmeasured warm-up at a
- * quarter of the knee (its 2xx p50: the unloaded round trip through that server), then the run.
+ * gateway with its adaptive concurrency limit (as shipped), the same sized to this upstream
+ * (UPSTREAM_MAX_CONCURRENCY at its knee), without the limit (UPSTREAM_ADAPTIVE_CONCURRENCY=false),
+ * and on the baseline; each in a process of its own with the read cache fully off and production
+ * breaker timings. Per variant: the clients' connections opened, an unmeasured warm-up at a quarter
+ * of the knee (its 2xx p50: the unloaded round trip through that server), then the run.
  */
 async function measureOverload(mock, mockUrl) {
   const o = settings.overload;
@@ -650,6 +653,8 @@ async function measureOverload(mock, mockUrl) {
         CIRCUIT_BREAKER_MAX_RESET_TIMEOUT_MS: '60000',
       },
       offEnv: { UPSTREAM_ADAPTIVE_CONCURRENCY: 'false' },
+      // One request's fan-out no wider than the upstream's knee: the limit starts there too.
+      sizedEnv: { UPSTREAM_MAX_CONCURRENCY: String(o.capacity) },
     });
     let next = 0; // ids go on from variant to variant
     const urlOf = (base) => () => `${base}/events/${OVERLOAD_USER}-${(next++ % o.ids) + 1}`;
@@ -690,7 +695,7 @@ async function measureOverload(mock, mockUrl) {
           upstream: { calls: totalCalls(after), ...after.load },
         };
         progress(
-          `   ${variant.key.padEnd(8)} goodput ${run.goodput.toFixed(0)} 2xx/s, refused ${run.refusalsRate.toFixed(0)} 503/s, other failures ${run.failuresRate.toFixed(0)}/s, unsent ${run.unsentRate.toFixed(0)}/s; 2xx p50 ${run.p50Ok.toFixed(0)} ms p99 ${run.p99Ok.toFixed(0)} ms (unloaded ${warmup.p50Ok.toFixed(0)}); upstream ${totalCalls(after)} calls, peak ${after.load.peakInFlight} in flight, ${after.load.overloadErrors} overload 503s; ${connections} connections held, the load generator's event-loop delay p99 ${run.generatorDelayMs.p99.toFixed(0)} ms, max ${run.generatorDelayMs.max.toFixed(0)} ms`,
+          `   ${variant.key.padEnd(8)} goodput ${run.goodput.toFixed(0)} 2xx/s, refused ${run.refusalsRate.toFixed(0)} 503/s, other failures ${run.failuresRate.toFixed(0)}/s, unsent ${run.unsentRate.toFixed(0)}/s; 2xx p50 ${run.p50Ok.toFixed(0)} ms p99 ${run.p99Ok.toFixed(0)} ms (${run.p99OkAfterFirstSecond.toFixed(0)} ms sent after the first second; unloaded ${warmup.p50Ok.toFixed(0)}); upstream ${totalCalls(after)} calls, peak ${after.load.peakInFlight} in flight, ${after.load.overloadErrors} overload 503s; ${connections} connections held, the load generator's event-loop delay p99 ${run.generatorDelayMs.p99.toFixed(0)} ms, max ${run.generatorDelayMs.max.toFixed(0)} ms`,
         );
       } finally {
         agent.destroy();

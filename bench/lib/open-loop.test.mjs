@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
-import { openLoad } from './open-loop.mjs';
+import { Agent } from 'node:http';
+import { openLoad, preconnect } from './open-loop.mjs';
 
 /** A server on a free loopback port answering with `handle(request, response)`. */
 async function serve(handle) {
@@ -85,6 +86,35 @@ test('gives up on a request after timeoutMs and counts it as a timeout', async (
     assert.deepEqual(run.statuses, { timeout: 2 });
     assert.equal(run.ok, 0);
   } finally {
+    await server.close();
+  }
+});
+
+test('preconnect opens the connections the run then uses, and a given agent is left open', async () => {
+  const connections = new Set();
+  const server = await serve((request, response) => {
+    connections.add(request.socket);
+    response.end();
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  try {
+    const held = await preconnect({ agent, url: `${server.base}/health`, count: 8 });
+    assert.equal(held, 8);
+    assert.equal(connections.size, 8);
+    const run = await openLoad({
+      urlOf: (i) => `${server.base}/${i}`,
+      ratePerS: 100,
+      durationS: 0.2,
+      maxInFlight: 8,
+      agent,
+    });
+    assert.equal(run.sent, 20);
+    assert.equal(connections.size, 8); // no new connection for the run
+    assert.ok(run.generatorDelayMs.max >= run.generatorDelayMs.p99);
+    const idle = Object.values(agent.freeSockets).reduce((sum, sockets) => sum + sockets.length, 0);
+    assert.equal(idle, 8); // still open: the caller closes them
+  } finally {
+    agent.destroy();
     await server.close();
   }
 });

@@ -33,6 +33,7 @@ const openRun = ({ goodput, p99Ok, refusalsRate = 0, peak = 32 }) => ({
   p99Ok,
   maxOk: p99Ok + 10,
   p99All: p99Ok,
+  p99OkAfterFirstSecond: p99Ok - 50,
   statuses: { 200: 3000, 503: 200 },
   unloaded: { p50Ok: 102 },
   upstream: { calls: 3100, peakInFlight: peak, overCapacity: 10, overloadErrors: 2 },
@@ -134,6 +135,8 @@ test('overload: goodput against the baseline, p99 of 2xx against the unloaded ro
   );
   const p99 = row(rows, 'limit on: p99 of 2xx, ms (x rt)');
   assert.deepEqual([p99.gateway, p99.target, p99.met], ['180 (1.78x rt)', '≤ 2x round trip', true]);
+  const settled = row(rows, 'limit on: the same, sent after the first second');
+  assert.deepEqual([settled.gateway, settled.target], ['130 (1.29x rt)', undefined]);
   assert.equal(row(rows, 'limit on: refused (503)/s').gateway, '300');
   assert.equal(row(rows, 'limit on: upstream in flight, peak').baseline, '256');
   const off = row(rows, 'limit off: goodput, 2xx/s');
@@ -145,6 +148,19 @@ test('overload: targets missed below the baseline or over twice the round trip',
   const rows = buildRows(results({ overload: { on } }), settings);
   assert.equal(row(rows, 'limit on: goodput, 2xx/s').met, false);
   assert.equal(row(rows, 'limit on: p99 of 2xx, ms (x rt)').met, false);
+});
+
+test('overload: the gateway sized to the upstream gets rows and targets of its own, when it ran', () => {
+  const sized = openRun({ goodput: 290, p99Ok: 250 });
+  const rows = buildRows(results({ overload: { sized } }), settings);
+  const name = `limit on, UPSTREAM_MAX_CONCURRENCY=${settings.overload.capacity}`;
+  assert.equal(row(rows, `${name}: goodput, 2xx/s`).met, true);
+  assert.equal(row(rows, `${name}: p99 of 2xx, ms (x rt)`).met, false);
+  assert.equal(row(rows, 'limit on: p99 of 2xx, ms (x rt)').met, true);
+  assert.equal(
+    buildRows(results(), settings).some((r) => r.label?.startsWith(name)),
+    false,
+  );
 });
 
 test('a scenario that failed leaves its targets not measured, not met', () => {

@@ -66,5 +66,14 @@ export function summarizeOpenLoad({ answers, windowMs, offered, unsent }) {
     p99Ok: percentile(okLatencies, 99),
     maxOk: okLatencies.at(-1) ?? NaN,
     p99All: percentile(allLatencies, 99),
+    // The same p99, of the requests sent a second or more into the run: what is left once the
+    // step has passed (the whole run's p99 is the figure the target judges).
+    p99OkAfterFirstSecond: percentile(
+      answers
+        .filter((answer) => isOk(answer.status) && answer.endMs - answer.ms >= 1000)
+        .map((answer) => answer.ms)
+        .sort((a, b) => a - b),
+      99,
+    ),
   };
 }

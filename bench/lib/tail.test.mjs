@@ -61,6 +61,16 @@ test('open-loop summary: goodput and refusals per second of the window; 2xx late
   assert.equal(run.maxOk, 400);
   // Every answer: the slowest is the timeout (1000 ms).
   assert.equal(run.p99All, 1000);
+  // Sent a second or more into the run (finished minus latency): the 204 (sent at 1430 ms) and
+  // the late 200 (sent at 1700 ms), not those sent earlier.
+  assert.equal(run.p99OkAfterFirstSecond, 400);
+  const early = summarizeOpenLoad({
+    answers: answers.filter((answer) => answer.ms !== 400),
+    windowMs: 2000,
+    offered: 13,
+    unsent: 4,
+  });
+  assert.equal(early.p99OkAfterFirstSecond, 70);
 });
 
 test('open-loop summary of a run without a 2xx answer', () => {
