@@ -377,6 +377,24 @@ describe('AdaptiveConcurrencyLimit: the limit adapts', () => {
     expect(limit.snapshot().limit).toBe(1);
   });
 
+  it('below the latency floor, a drop comes down as far as its round of slow calls says', () => {
+    const { limit, take } = setup({ initialLimit: 8, maxLimit: 8, minLimit: 1, latencyFloor: 8 });
+    take(1)[0]({ operation: 'event', latencyMs: 100, dropped: false });
+    slowCalls(limit, take, 3, 450); // tolerated 225: half; latency alone lowers nothing here
+    expect(limit.snapshot().limit).toBe(8);
+    // The upstream refuses a call at once: a drop, lowered by the round's slow calls (× 0.5).
+    take(1)[0]({ operation: 'event', latencyMs: 5, dropped: true });
+    expect(limit.snapshot().limit).toBe(4);
+  });
+
+  it('lowers a drop by 0.9 when its round had no slow calls, or only a straggler', () => {
+    const { limit, take } = setup({ initialLimit: 8, maxLimit: 8, minLimit: 1, latencyFloor: 8 });
+    take(1)[0]({ operation: 'event', latencyMs: 100, dropped: false });
+    slowCalls(limit, take, 1, 2000); // one straggler
+    take(1)[0]({ operation: 'event', latencyMs: 5, dropped: true });
+    expect(limit.snapshot().limit).toBe(7); // 7.2
+  });
+
   it('takes one straggler a round for what it is, not congestion', () => {
     const { limit, take, round } = setup({ initialLimit: 8, maxLimit: 8 });
     round('event', 100);

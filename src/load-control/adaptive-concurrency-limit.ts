@@ -161,6 +161,8 @@ export class AdaptiveConcurrencyLimit {
   /** Calls (of this epoch) in the current round of a limit's worth of them, and the slow ones. */
   private roundSamples = 0;
   private roundSlow = 0;
+  /** The sum of `tolerated / latency` over this round's slow calls. */
+  private roundExcessSum = 0;
   private readonly queue: Waiter[] = [];
   /**
    * The queue's late period: since when, and last when, a waiter waited longer than the standing
@@ -314,27 +316,35 @@ export class AdaptiveConcurrencyLimit {
     const slow = sample.latencyMs > toleratedMs && inUse;
     if (epoch === this.epoch) {
       this.roundSamples += 1;
-      if (slow) this.roundSlow += 1;
+      if (slow) {
+        this.roundSlow += 1;
+        this.roundExcessSum += toleratedMs / sample.latencyMs;
+      }
     }
-    // One slow call is a straggler, not congestion: it takes several in a round of calls.
-    const congested =
-      sample.dropped ||
-      (slow && this.roundSlow >= Math.max(MIN_SLOW_CALLS, this.currentLimit * SLOW_SHARE));
-    if (this.roundSamples >= this.currentLimit) this.roundSamples = this.roundSlow = 0;
+    // One slow call is a straggler, not congestion: it takes several in a round of calls. At or
+    // below the latency floor, latency lowers nothing, so it is no congestion event either (it
+    // would start a new epoch, and the drops of calls already in flight would lower nothing).
+    const slowRound = this.roundSlow >= Math.max(MIN_SLOW_CALLS, this.currentLimit * SLOW_SHARE);
+    const congested = sample.dropped || (slow && slowRound && this.limit > this.latencyFloor);
+    // As far as the latency is past what is tolerated (Gradient2's ratio, at most halving): a
+    // limit far past the upstream's knee comes down in a few round trips, not dozens. A drop
+    // comes down as far as its round's slow calls say on average, once they are enough to be
+    // congestion and not a straggler (an overloaded upstream's quick refusals say that it is
+    // overloaded, its slow answers by how much).
+    const excess = slow
+      ? toleratedMs / sample.latencyMs
+      : sample.dropped && slowRound
+        ? this.roundExcessSum / this.roundSlow
+        : 1;
+    if (this.roundSamples >= this.currentLimit) this.resetRound();
     if (congested) {
       if (epoch !== this.epoch) return; // this congestion event has already decreased it
       this.epoch += 1;
       this.credits = 0;
-      this.roundSamples = this.roundSlow = 0;
-      // As far as the latency is past what is tolerated (Gradient2's ratio, at most halving): a
-      // limit far past the upstream's knee comes down in a few round trips, not dozens.
-      const ratio = slow
-        ? Math.max(MIN_BACKOFF_RATIO, Math.min(this.backoffRatio, toleratedMs / sample.latencyMs))
-        : this.backoffRatio;
+      this.resetRound();
+      const ratio = Math.max(MIN_BACKOFF_RATIO, Math.min(this.backoffRatio, excess));
       // Latency alone stops at the floor; a drop may go down to the minimum.
-      const floor = sample.dropped
-        ? this.options.minLimit
-        : Math.min(this.latencyFloor, this.limit);
+      const floor = sample.dropped ? this.options.minLimit : this.latencyFloor;
       this.limit = Math.max(floor, this.limit * ratio);
     } else if (sample.latencyMs <= toleratedMs && inUse) {
       this.credits += 1;
@@ -343,6 +353,11 @@ export class AdaptiveConcurrencyLimit {
         this.limit = Math.min(this.options.maxLimit, this.limit + 1);
       }
     }
+  }
+
+  private resetRound(): void {
+    this.roundSamples = this.roundSlow = 0;
+    this.roundExcessSum = 0;
   }
 
   /** Records the latency in its operation's window and returns the operation's baseline. */
