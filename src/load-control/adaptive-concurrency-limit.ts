@@ -136,8 +136,7 @@ interface Baseline {
  * timeout for bursts, and LIFO with a short timeout once it stands, refusing at their turn those
  * who have waited longer (CoDel and adaptive LIFO, as in Facebook's "Fail at Scale", ACM Queue
  * 2015): under sustained overload the calls admitted have not waited, so their latency stays that
- * of the upstream at the limit. Framework-free: time comes
- * from the injected clock and timers.
+ * of the upstream at the limit. Framework-free: time comes from the injected clock and timers.
  *
  * - Calls that end healthy while the limit is in use (at least half of it in flight when the call
  *   started or ended) raise it by one slot per limit's worth of them: about one per round trip.
@@ -145,10 +144,11 @@ interface Baseline {
  *   operation) while the limit is in use (see below), once a round of a limit's worth of calls has
  *   had at least 3 of them and a tenth of the limit (a lone straggler is not congestion),
  *   multiplies the limit by `backoffRatio` (by `tolerated / latency`, down to 0.5, when that is
- *   smaller), once per congestion event: calls started before that decrease cannot decrease it
- *   again (each decrease starts a new epoch). Slow calls alone stop at `latencyFloor`; drops go
- *   down to `minLimit`. While less than half the limit is in flight (app-limited, as Netflix's
- *   Gradient2 calls it), latency neither raises nor lowers it.
+ *   smaller: a drop's own latency, or its round's slow calls' on average), once per congestion
+ *   event: calls started before that decrease cannot decrease it again (each decrease starts a new
+ *   epoch). Slow calls alone stop at `latencyFloor` (at or below it they are no congestion event);
+ *   drops go down to `minLimit`. While less than half the limit is in flight (app-limited, as
+ *   Netflix's Gradient2 calls it), latency neither raises nor lowers it.
  * - The limit stays within [min, max]; the queue is drained whenever slots free up or it grows.
  */
 export class AdaptiveConcurrencyLimit {
@@ -405,8 +405,9 @@ export class AdaptiveConcurrencyLimit {
    * stands, newest first, and a waiter that has waited longer than the standing queue's timeout is
    * refused instead of served (newest first, once one is, all below it are): under sustained
    * overload the calls admitted have not waited. A burst (say, two fan-outs that together need
-   * more than the limit) is served in order: its waiters get their slots within about one upstream
-   * round trip of each other, before the queue has stood for `standingQueueAfterMs`.
+   * more than the limit, the second's calls waiting for the first's slots) is served in order as
+   * long as its waiters get their slots within `standingQueueAfterMs` of the first of them to be
+   * served late; those still waiting after that are refused at their turn.
    */
   private drain(): void {
     if (this.queue.length === 0 || this.inFlightCount >= this.currentLimit) return;
