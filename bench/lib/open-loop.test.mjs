@@ -96,23 +96,25 @@ test('preconnect opens the connections the run then uses, and a given agent is l
     connections.add(request.socket);
     response.end();
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  // As many connections as arrivals: however late a tick comes on a busy machine, none is unsent.
+  const agent = new Agent({ keepAlive: true, maxSockets: 20 });
   try {
-    const held = await preconnect({ agent, url: `${server.base}/health`, count: 8 });
-    assert.equal(held, 8);
-    assert.equal(connections.size, 8);
+    const held = await preconnect({ agent, url: `${server.base}/health`, count: 20 });
+    assert.equal(held, 20);
+    assert.equal(connections.size, 20);
     const run = await openLoad({
       urlOf: (i) => `${server.base}/${i}`,
       ratePerS: 100,
       durationS: 0.2,
-      maxInFlight: 8,
+      maxInFlight: 20,
       agent,
     });
     assert.equal(run.sent, 20);
-    assert.equal(connections.size, 8); // no new connection for the run
+    assert.equal(connections.size, 20); // no new connection for the run
+    assert.ok(Number.isFinite(run.generatorDelayMs.p99) && run.generatorDelayMs.p99 >= 0);
     assert.ok(run.generatorDelayMs.max >= run.generatorDelayMs.p99);
     const idle = Object.values(agent.freeSockets).reduce((sum, sockets) => sum + sockets.length, 0);
-    assert.equal(idle, 8); // still open: the caller closes them
+    assert.equal(idle, 20); // still open: the caller closes them
   } finally {
     agent.destroy();
     await server.close();
