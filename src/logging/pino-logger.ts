@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { LineWriter } from './line-writer';
 import type { GatewayConfig } from '../common/config/gateway-config';
 
 /** Where log lines go: stdout, unless a test captures them. */
@@ -33,6 +34,6 @@ export function createPinoLogger(
   const transport = prettyTransport(app.nodeEnv);
   if (transport) return pino({ ...options, transport });
   // Asynchronous writes to stdout: the event loop never blocks on a slow log pipe; lines written
-  // while a write is in flight go out together. pino flushes what is left on exit.
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  // while a write is in flight go out together; what is left is written on exit (line-writer.ts).
+  return pino(options, new LineWriter(1));
 }
