@@ -235,6 +235,20 @@ describe('bearer authentication (e2e, real JWKS server)', () => {
     });
   });
 
+  it('asks for a token before a fresh copy in the read cache answers (with the rate limit counted)', async () => {
+    const app = await start({ READ_CACHE_TTL_MS: '5000' });
+    usersUpstream();
+    const stored = await get(app, '/users', await mint(es256));
+    expect(stored.headers['cache-status']).toBe('event-gateway; fwd=miss; stored');
+    const anonymous = await get(app, '/users');
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ code: 'AUTHENTICATION_REQUIRED' });
+    const hit = await get(app, '/users', await mint(es256));
+    expect(hit.statusCode).toBe(200);
+    expect(hit.headers['cache-status']).toMatch(/^event-gateway; hit; /);
+    expect(hit.headers['x-ratelimit-remaining']).toEqual(expect.any(String));
+  });
+
   it('protects the legacy paths too, which keep their Deprecation headers on the 401', async () => {
     const app = await start();
     const response = await get(app, '/getUsers');

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import nock from 'nock';
 import { CircuitBreakerRegistry } from '../src/circuit-breaker';
 import { FakeClock } from '../src/testing/fake-clock';
+import { ReadCache } from '../src/read-cache/read-cache.service';
 import { READ_BREAKER } from '../src/upstream/upstream-breakers';
 import { guardUpstream, UPSTREAM, upstreamEvent, upstreamUser } from '../src/testing/nock-upstream';
 import { LogCapture } from './support/log-capture';
@@ -63,6 +64,109 @@ describe.each(['memory', 'redis'] as const)('read cache (e2e, %s store)', (store
     await get(app, '/getUsers');
     const resource = await get(app, '/users');
     expect(resource.headers['cache-status']).toMatch(/^event-gateway; hit; /);
+  });
+
+  describe('a fresh hit', () => {
+    // Every route served through the read cache, with what its first read asks the upstream.
+    const routes: [string, () => void][] = [
+      [
+        '/users',
+        () =>
+          nock(UPSTREAM)
+            .get('/getUsers')
+            .once()
+            .reply(200, [upstreamUser(1)]),
+      ],
+      [
+        '/v1/users/1',
+        () => nock(UPSTREAM).get('/getUserById/1').once().reply(200, upstreamUser(1)),
+      ],
+      [
+        '/users/1/events',
+        () =>
+          nock(UPSTREAM)
+            .get('/getUserById/1')
+            .once()
+            .reply(200, upstreamUser(1, [7]))
+            .get('/getEventById/7')
+            .once()
+            .reply(200, upstreamEvent(7, 1)),
+      ],
+      [
+        '/v1/events',
+        () =>
+          nock(UPSTREAM)
+            .get('/getEvents')
+            .once()
+            .reply(200, [upstreamEvent(7, 1)]),
+      ],
+      [
+        '/events/7',
+        () => nock(UPSTREAM).get('/getEventById/7').once().reply(200, upstreamEvent(7, 1)),
+      ],
+      [
+        '/getEventsByUserId/1',
+        () => nock(UPSTREAM).get('/getUserById/1').once().reply(200, upstreamUser(1, [])),
+      ],
+    ];
+    // What differs from one answer to the next whoever gives it.
+    const perAnswer = ['date', 'x-correlation-id', 'x-ratelimit-remaining', 'traceparent'];
+    const stable = (headers: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => !perAnswer.includes(name)));
+
+    it.each(routes)(
+      `%s: answered ${store === 'memory' ? 'before' : 'by'} the route's handler, exactly as the handler answers it`,
+      async (path, stubUpstream) => {
+        const app = await start();
+        stubUpstream();
+        expect((await get(app, path)).statusCode).toBe(200); // stored
+        const serve = jest.spyOn(ReadCache.prototype, 'serve');
+        try {
+          // A request that states a preference always goes to the handler.
+          const byHandler = await app.inject({
+            method: 'GET',
+            url: path,
+            headers: { prefer: 'return=minimal' },
+          });
+          expect(serve).toHaveBeenCalledTimes(1);
+          const hit = await get(app, path);
+          // In memory the pipeline answers it; Redis must be asked, so the handler does.
+          expect(serve).toHaveBeenCalledTimes(store === 'memory' ? 1 : 2);
+          expect(hit.statusCode).toBe(200);
+          expect(hit.headers['cache-status']).toBe('event-gateway; hit; ttl=5');
+          expect(hit.body).toBe(byHandler.body);
+          expect(stable(hit.headers)).toEqual(stable(byHandler.headers));
+          expect(hit.headers['x-correlation-id']).toEqual(expect.any(String));
+          expect(hit.headers['x-correlation-id']).not.toBe(byHandler.headers['x-correlation-id']);
+          const head = await app.inject({ method: 'HEAD', url: path });
+          expect(head.statusCode).toBe(200);
+          expect(head.body).toBe('');
+          expect(head.headers['content-length']).toBe(hit.headers['content-length']);
+        } finally {
+          serve.mockRestore();
+        }
+      },
+    );
+
+    it('with Prefer: handling=lenient, is the lenient answer (its headers), from the handler', async () => {
+      const app = await start();
+      routes[2][1]();
+      await get(app, '/users/1/events');
+      const lenient = await app.inject({
+        method: 'GET',
+        url: '/users/1/events',
+        headers: { prefer: 'handling=lenient' },
+      });
+      expect(lenient.headers['cache-status']).toBe('event-gateway; hit; ttl=5');
+      expect(lenient.headers['preference-applied']).toBe('handling=lenient');
+    });
+
+    it('leaves an id the handler refuses to the handler: 400, nothing asked upstream', async () => {
+      const app = await start();
+      const refused = await get(app, '/users/not%20an%20id');
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
   });
 
   it('asks the upstream again once the copy is no longer fresh', async () => {

@@ -13,6 +13,7 @@ import type { Event } from '../upstream/event-api.models';
 import { EventDto } from './dto/event.dto';
 import { EventsService } from './events.service';
 import { ApiCachedRead } from '../read-cache/read-cache.openapi';
+import { CachedRoute } from '../read-cache/cached-route';
 import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 
 @ApiTags('Events')
@@ -26,6 +27,7 @@ export class EventsController {
   ) {}
 
   @Get()
+  @CachedRoute(CacheKeys.events)
   @ApiOperation({ summary: 'List events' })
   @ApiCachedRead({ type: [EventDto] })
   getEvents(): Promise<Answer<Event[]>> {
@@ -33,6 +35,7 @@ export class EventsController {
   }
 
   @Get(':id')
+  @CachedRoute(CacheKeys.event)
   @ApiOperation({ summary: 'Get one event (the target of the Location header of POST /events)' })
   @ApiCachedRead({ type: EventDto })
   @ApiIdPathParam()

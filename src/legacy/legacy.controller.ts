@@ -17,6 +17,7 @@ import { EventCreation } from '../event-creation/event-creation.service';
 import { EventsService } from '../events/events.service';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
 import { ApiCachedRead } from '../read-cache/read-cache.openapi';
+import { CachedRoute } from '../read-cache/cached-route';
 import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 import { UserDto } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
@@ -38,6 +39,7 @@ export class LegacyController {
   ) {}
 
   @Get('getUsers')
+  @CachedRoute(CacheKeys.users)
   @ApiOperation({ summary: 'List users (use GET /users)', deprecated: true })
   @ApiCachedRead({ type: [UserDto] })
   getUsers(): Promise<Answer<User[]>> {
@@ -45,6 +47,7 @@ export class LegacyController {
   }
 
   @Get('getEventsByUserId/:id')
+  @CachedRoute(CacheKeys.userEvents)
   @ApiOperation({
     summary: "List a user's events (use GET /users/{id}/events)",
     description:
@@ -60,6 +63,7 @@ export class LegacyController {
   }
 
   @Get('getEvents')
+  @CachedRoute(CacheKeys.events)
   @ApiOperation({ summary: 'List events (use GET /events)', deprecated: true })
   @ApiCachedRead({ type: [EventDto] })
   getEvents(): Promise<Answer<Event[]>> {

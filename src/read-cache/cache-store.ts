@@ -14,6 +14,11 @@ export interface CacheStore {
   /** Keeps the entry for `lifetimeMs`, after which it is gone. */
   set(key: string, entry: CacheEntry, lifetimeMs: number): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
+  /**
+   * The entry, read at once, for stores that hold it in this process (memory); absent on stores
+   * that must be asked (Redis).
+   */
+  readonly getNow?: (key: string) => CacheEntry | undefined;
 }
 
 /**
@@ -44,16 +49,20 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   get(key: string): Promise<CacheEntry | undefined> {
+    return Promise.resolve(this.getNow(key));
+  }
+
+  readonly getNow = (key: string): CacheEntry | undefined => {
     const stored = this.entries.get(key);
-    if (!stored) return Promise.resolve(undefined);
+    if (!stored) return undefined;
     this.entries.delete(key);
     if (stored.expiresAt <= this.now()) {
       this.bytes -= stored.bytes;
-      return Promise.resolve(undefined);
+      return undefined;
     }
     this.entries.set(key, stored); // most recently used last
-    return Promise.resolve(stored.entry);
-  }
+    return stored.entry;
+  };
 
   set(key: string, entry: CacheEntry, lifetimeMs: number): Promise<void> {
     this.remove(key);

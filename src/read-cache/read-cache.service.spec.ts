@@ -3,8 +3,8 @@ import { notFound } from '../common/errors/api-error';
 import { FakeClock } from '../testing/fake-clock';
 import { testConfig } from '../testing/test-config';
 import { UpstreamHttpError } from '../upstream/event-api.errors';
-import { MemoryCacheStore } from './cache-store';
-import { ReadCache, ReadCacheEvents } from './read-cache.service';
+import { MemoryCacheStore, type CacheStore } from './cache-store';
+import { ReadCache, ReadCacheEvents, type ReadCacheEvent } from './read-cache.service';
 
 function setup() {
   const clock = new FakeClock(Date.now());
@@ -56,6 +56,49 @@ describe('ReadCache', () => {
     const second = await cache.serve('k', load, { storable: (value) => value === 'whole' });
     expect(load).toHaveBeenCalledTimes(1);
     expect(second.headers['cache-status']).toBe('event-gateway; fwd=miss; stored');
+  });
+
+  describe('freshAnswer (the request pipeline, before the handler)', () => {
+    it("gives serve's answer for a fresh entry, counted as a hit", async () => {
+      const clock = new FakeClock(Date.now());
+      const events = new ReadCacheEvents();
+      const reads: ReadCacheEvent[] = [];
+      events.on((event) => reads.push(event));
+      const config = testConfig({ READ_CACHE_TTL_MS: '1000' });
+      const cache = new ReadCache(
+        new MemoryCacheStore(100, () => clock.now()),
+        events,
+        clock,
+        config,
+      );
+      await cache.serve('k', () => Promise.resolve('v'));
+      clock.advance(500);
+      expect(cache.freshAnswer('k')).toEqual(await cache.serve('k', jest.fn()));
+      expect(reads.filter((e) => e.kind === 'read' && e.outcome === 'hit')).toHaveLength(2);
+    });
+
+    it('gives nothing for a missing or no longer fresh entry: serve decides', async () => {
+      const { cache, clock } = setup();
+      expect(cache.freshAnswer('k')).toBeUndefined();
+      await cache.serve('k', () => Promise.resolve('v'));
+      clock.advance(1000);
+      expect(cache.freshAnswer('k')).toBeUndefined();
+    });
+
+    it('gives nothing from a store that must be asked (Redis)', async () => {
+      const clock = new FakeClock(Date.now());
+      const memory = new MemoryCacheStore(100, () => clock.now());
+      const asked: CacheStore = {
+        get: (key) => memory.get(key),
+        set: (key, entry, lifetimeMs) => memory.set(key, entry, lifetimeMs),
+        delete: (keys) => memory.delete(keys),
+      };
+      const config = testConfig({ READ_CACHE_TTL_MS: '1000' });
+      const cache = new ReadCache(asked, new ReadCacheEvents(), clock, config);
+      await cache.serve('k', () => Promise.resolve('v'));
+      expect(cache.freshAnswer('k')).toBeUndefined();
+      expect((await cache.serve('k', jest.fn())).headers['cache-status']).toMatch(/; hit; /);
+    });
   });
 
   describe('peek', () => {

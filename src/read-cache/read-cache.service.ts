@@ -99,13 +99,21 @@ export class ReadCache {
     load: () => Promise<T>,
     options: ReadOptions<T> = {},
   ): Promise<Answer<T>> {
-    const read = await this.read(key, load, options);
-    return new Answer(
-      read.value,
-      read.ageSeconds === undefined
-        ? { 'cache-status': read.cacheStatus }
-        : { 'cache-status': read.cacheStatus, age: String(read.ageSeconds) },
-    );
+    return toAnswer(await this.read(key, load, options));
+  }
+
+  /**
+   * `serve`'s answer for a fresh hit, when the store can tell at once (process memory): the request
+   * pipeline answers such a read before Nest's handler runs. `undefined` when `serve` must decide:
+   * no entry or not a fresh one (the upstream is asked, or a stale copy may answer), or a store that
+   * must be asked (Redis).
+   */
+  freshAnswer(key: string): Answer<unknown> | undefined {
+    if (this.store.getNow === undefined || this.ttlMs === 0) return undefined;
+    const entry = this.store.getNow(key);
+    if (!entry) return undefined;
+    const hit = this.freshHit(entry);
+    return hit && toAnswer(hit);
   }
 
   async read<T>(
@@ -114,16 +122,9 @@ export class ReadCache {
     options: ReadOptions<T> = {},
   ): Promise<CachedRead<T>> {
     const { entry, storeFailed } = await this.lookup(key);
-    const now = this.clock.now();
-    const ageMs = entry ? Math.max(0, now - entry.storedAt) : 0;
-    if (entry && ageMs < this.ttlMs) {
-      return this.answer(
-        entry,
-        'hit',
-        `${CACHE_NAME}; hit; ttl=${toSeconds(this.ttlMs - ageMs)}`,
-        ageMs,
-      );
-    }
+    const hit = entry && this.freshHit<T>(entry);
+    if (hit) return hit;
+    const ageMs = entry ? Math.max(0, this.clock.now() - entry.storedAt) : 0;
     let value: T;
     try {
       value = await load();
@@ -166,6 +167,18 @@ export class ReadCache {
     }
   }
 
+  /** The hit a fresh entry gives (counted), or `undefined` once it is past READ_CACHE_TTL_MS. */
+  private freshHit<T>(entry: CacheEntry): CachedRead<T> | undefined {
+    const ageMs = Math.max(0, this.clock.now() - entry.storedAt);
+    if (ageMs >= this.ttlMs) return undefined;
+    return this.answer(
+      entry,
+      'hit',
+      `${CACHE_NAME}; hit; ttl=${toSeconds(this.ttlMs - ageMs)}`,
+      ageMs,
+    );
+  }
+
   private answer<T>(
     entry: CacheEntry,
     outcome: 'hit' | 'stale',
@@ -199,6 +212,15 @@ export class ReadCache {
     }
   }
 }
+
+/** A read as the route's answer: the value with its `Cache-Status` and `Age` headers. */
+const toAnswer = <T>(read: CachedRead<T>): Answer<T> =>
+  new Answer(
+    read.value,
+    read.ageSeconds === undefined
+      ? { 'cache-status': read.cacheStatus }
+      : { 'cache-status': read.cacheStatus, age: String(read.ageSeconds) },
+  );
 
 /** Whether `error` says the upstream failed (its verdict), so a stale copy may answer instead. */
 const isSourceFailure = (error: unknown): boolean =>

@@ -9,6 +9,8 @@ import { AUTHENTICATOR, isPublicRoute, type Authenticator } from '../auth/princi
 import { CREATE_ROUTES, CreateRefusal } from '../event-creation/create-refusal';
 import { deprecationHeaders, LEGACY_SUCCESSORS } from '../legacy/deprecation-headers';
 import { RequestLog } from '../logging/request-log';
+import { readCacheKeyOf } from '../read-cache/cached-route';
+import { ReadCache } from '../read-cache/read-cache.service';
 import { ClientRateLimit } from '../rate-limit/client-rate-limit';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { unwrapAnswer } from '../common/answer';
@@ -26,7 +28,7 @@ import { API_SECURITY_HEADERS, isDocsPage, pageSecurityHeaders } from './securit
 
 /**
  * Every Fastify hook of the gateway, registered here and nowhere else, in the order they run.
- * Steps 10–12 are Nest's, registered by `configureApp` and the controllers: the pipes (the
+ * Steps 11–13 are Nest's, registered by `configureApp` and the controllers: the pipes (the
  * `ValidationPipe` for bodies, `ParseIdPipe` for ids), the handler, and the `AllExceptionsFilter`
  * for anything thrown. No Nest guard or interceptor runs on a request.
  *
@@ -45,6 +47,7 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   const rateLimit = app.get(ClientRateLimit, { strict: false });
   const createRefusal = app.get(CreateRefusal, { strict: false });
   const requestLog = app.get(RequestLog, { strict: false });
+  const readCache = app.get(ReadCache, { strict: false });
   const httpMetrics = app.get(HttpMetrics, { strict: false });
   const authenticator = config.auth
     ? app.get<symbol, Authenticator>(AUTHENTICATOR, { strict: false })
@@ -83,7 +86,7 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
       .catch(done);
   });
 
-  // 5–8. Per route, after the hooks above.
+  // 5–9. Per route, after the hooks above.
   const legacyHeaders = deprecationHeaders(config.legacy.sunsetAt);
   fastify.addHook('onRoute', (route) => {
     const hooks: onRequestHookHandler[] = [];
@@ -130,19 +133,30 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
         done();
       });
     }
+    // 9. A read whose fresh copy the read cache holds in process memory is answered here, before
+    //    Nest's router, pipes and handler: the same `Answer` the handler would give, serialised by
+    //    step 14 (read-cache/cached-route.ts says why that is safe). Anything else goes on.
+    if (route.config?.readCacheKey !== undefined) {
+      hooks.push((request, reply, done) => {
+        const key = readCacheKeyOf(request);
+        const hit = key === undefined ? undefined : readCache.freshAnswer(key);
+        if (hit) return void reply.send(hit);
+        done();
+      });
+    }
     if (hooks.length > 0) route.onRequest = [...toArray(route.onRequest), ...hooks];
   });
 
-  // 9. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
+  // 10. The body, parsed by the gateway's JSON parser (after onRequest, before Nest).
   parseJsonBodies(fastify);
 
-  // 13. A handler's `Answer` (a cached read's `Cache-Status`, a create's 201 and `Location`): its
+  // 14. A handler's `Answer` (a cached read's `Cache-Status`, a create's 201 and `Location`): its
   //     status and headers go on the reply, its body is serialised.
   fastify.addHook('preSerialization', (_request, reply, payload, done) =>
     done(null, unwrapAnswer(reply, payload)),
   );
 
-  // 14. Once the answer is sent: the span ends, one log line, the HTTP histogram.
+  // 15. Once the answer is sent: the span ends, one log line, the HTTP histogram.
   const observe = requestLog.enabled
     ? (request: FastifyRequest, reply: FastifyReply) => {
         requestLog.write(request, reply);
@@ -157,13 +171,13 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   // Answers Fastify gives before any hook runs (a malformed URL) are logged and counted too.
   onUnroutedAnswer(fastify, observe);
 
-  // 15. While the gateway drains (from SIGTERM on), every answer says `Connection: close`, so
+  // 16. While the gateway drains (from SIGTERM on), every answer says `Connection: close`, so
   //     keep-alive clients move to another replica and the process exits once its last answer is
   //     out (server/drain.ts).
   const shutdown = app.get(ShutdownState, { strict: false });
   closeConnectionsWhileDraining(fastify, () => shutdown.isShuttingDown);
 
-  // 16. A client that goes away before its answer: the span ends as an error.
+  // 17. A client that goes away before its answer: the span ends as an error.
   fastify.addHook('onRequestAbort', (request, done) => {
     spans.abort(request);
     done();

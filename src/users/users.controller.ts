@@ -13,6 +13,7 @@ import { ApiUpstreamErrorResponses } from '../upstream/event-api-error.responses
 import type { Event, User } from '../upstream/event-api.models';
 import { EventDto } from '../events/dto/event.dto';
 import { ApiCachedRead } from '../read-cache/read-cache.openapi';
+import { CachedRoute } from '../read-cache/cached-route';
 import { CacheKeys, ReadCache } from '../read-cache/read-cache.service';
 import { UserDto } from './dto/user.dto';
 import { PartialUserEvents } from './partial-user-events';
@@ -35,6 +36,7 @@ export class UsersController {
   ) {}
 
   @Get()
+  @CachedRoute(CacheKeys.users)
   @ApiOperation({ summary: 'List users' })
   @ApiCachedRead({ type: [UserDto] })
   getUsers(): Promise<Answer<User[]>> {
@@ -42,6 +44,7 @@ export class UsersController {
   }
 
   @Get(':id')
+  @CachedRoute(CacheKeys.user)
   @ApiOperation({ summary: 'Get one user' })
   @ApiCachedRead({ type: UserDto })
   @ApiIdPathParam()
@@ -51,6 +54,7 @@ export class UsersController {
   }
 
   @Get(':id/events')
+  @CachedRoute(CacheKeys.userEvents)
   @ApiOperation({
     summary: "List a user's events",
     description:
