@@ -7,6 +7,10 @@ import type { GatewayConfig } from '../common/config/gateway-config';
 import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse, type ErrorResponse } from '../common/errors/error-response';
 import { PROBE_ROUTES } from '../common/probe-routes';
+import {
+  InMemoryThrottlerStorage,
+  type ThrottlerStorageRecord,
+} from './in-memory-throttler.storage';
 
 /**
  * Whose budget a request spends: the verified subject of its bearer token when authentication is
@@ -38,6 +42,7 @@ const LIMIT_NAME = 'default';
 @Injectable()
 export class ClientRateLimit {
   private readonly limit: number;
+  private readonly limitHeader: string;
   private readonly ttlMs: number;
 
   constructor(
@@ -46,21 +51,35 @@ export class ClientRateLimit {
   ) {
     const security = config.get('security', { infer: true });
     this.limit = security.rateLimitMax;
+    this.limitHeader = String(this.limit);
     this.ttlMs = security.rateLimitTtlMs;
   }
 
-  /** Counts the request: sets its rate-limit headers, or returns the 429 to answer. */
-  async check(request: FastifyRequest, reply: FastifyReply): Promise<ErrorResponse | undefined> {
+  /**
+   * Counts the request: sets its rate-limit headers, or gives the 429 to answer. At once when the
+   * counters are in this process's memory; a promise when they are in Redis.
+   */
+  check(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): ErrorResponse | undefined | Promise<ErrorResponse | undefined> {
     const route = request.routeOptions.url;
     if (route !== undefined && PROBE_ROUTES.has(route)) return undefined;
     const key = `${LIMIT_NAME}:${clientOf(request)}`;
-    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storage.increment(
-      key,
-      this.ttlMs,
-      this.limit,
-      this.ttlMs,
-      LIMIT_NAME,
-    );
+    if (this.storage instanceof InMemoryThrottlerStorage) {
+      const record = this.storage.incrementNow(key, this.ttlMs, this.limit, this.ttlMs);
+      return this.verdict(record, request, reply);
+    }
+    return this.storage
+      .increment(key, this.ttlMs, this.limit, this.ttlMs, LIMIT_NAME)
+      .then((record) => this.verdict(record, request, reply));
+  }
+
+  private verdict(
+    { totalHits, timeToExpire, isBlocked, timeToBlockExpire }: ThrottlerStorageRecord,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): ErrorResponse | undefined {
     if (isBlocked) {
       return toErrorResponse(
         new ApiError({
@@ -73,11 +92,10 @@ export class ClientRateLimit {
         request.id,
       );
     }
-    void reply.headers({
-      'x-ratelimit-limit': String(this.limit),
-      'x-ratelimit-remaining': String(Math.max(0, this.limit - totalHits)),
-      'x-ratelimit-reset': String(timeToExpire),
-    });
+    void reply
+      .header('x-ratelimit-limit', this.limitHeader)
+      .header('x-ratelimit-remaining', `${Math.max(0, this.limit - totalHits)}`)
+      .header('x-ratelimit-reset', `${timeToExpire}`);
     return undefined;
   }
 }

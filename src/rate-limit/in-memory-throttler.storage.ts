@@ -43,6 +43,16 @@ export class InMemoryThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     _throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    return Promise.resolve(this.incrementNow(key, ttl, limit, blockDuration));
+  }
+
+  /** `increment`, answered at once (the request pipeline's rate limit needs no promise here). */
+  incrementNow(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+  ): ThrottlerStorageRecord {
     const now = this.clock.now();
     this.rotate(now, Math.max(ttl, blockDuration));
     let window = this.current.get(key);
@@ -59,7 +69,7 @@ export class InMemoryThrottlerStorage implements ThrottlerStorage {
       window = { endsAt: now + ttl, hits: 0, blockedUntil: 0 };
       this.current.set(key, window);
     }
-    return Promise.resolve(count(window, now, ttl, limit, blockDuration));
+    return count(window, now, ttl, limit, blockDuration);
   }
 
   private rotate(now: number, periodMs: number): void {

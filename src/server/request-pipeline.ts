@@ -74,16 +74,16 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   //    in its step 6 instead, once the token says whose budget it is.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config?.authenticated === true) return done();
-    rateLimit
-      .check(request, reply)
-      .then((limited) => {
-        if (limited) return answer(reply, limited);
-        // 4. A path no route matched but that exists under other methods: 405 with Allow.
-        const wrong = request.routeOptions.url === undefined ? wrongMethod(request) : undefined;
-        if (wrong) return answer(reply, wrong);
-        done();
-      })
-      .catch(done);
+    const then = (limited: ErrorResponse | undefined) => {
+      if (limited) return answer(reply, limited);
+      // 4. A path no route matched but that exists under other methods: 405 with Allow.
+      const wrong = request.routeOptions.url === undefined ? wrongMethod(request) : undefined;
+      if (wrong) return answer(reply, wrong);
+      done();
+    };
+    const limited = rateLimit.check(request, reply);
+    if (limited instanceof Promise) limited.then(then).catch(done);
+    else then(limited);
   });
 
   // 5–9. Per route, after the hooks above.
