@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
 import { createMockApi, type MockApiOptions } from '../mock-api/src/mock-api';
 import { createTestApp } from './support/test-app';
 
@@ -118,6 +119,30 @@ describe('gateway against the real mock upstream (e2e)', () => {
     expect(load.peakInFlight).toBeGreaterThan(1);
     expect(load.overCapacity).toBeGreaterThan(0);
     expect(load.overloadErrors).toBe(load.overCapacity);
+  });
+
+  it('closes its connections to the upstream when it closes, the busy ones too', async () => {
+    // A fan-out fails at once (every fetch past the first is refused) while its first fetch is
+    // held for a minute: the answer is out, that call is not.
+    ({ mock, app } = await startStack({
+      networkErrorRate: 0,
+      eventLatencyMs: 60_000,
+      capacity: 1,
+      overloadLatencyMsPerCall: 0,
+      overloadErrorRate: 1,
+    }));
+    const sockets: Socket[] = [];
+    mock.server.on('connection', (socket: Socket) => sockets.push(socket));
+    const response = await app.inject({ method: 'GET', url: '/v1/users/2/events' });
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    const open = sockets.filter((socket) => !socket.destroyed);
+    expect(open.length).toBeGreaterThan(0);
+    await app.close();
+    app = undefined;
+    // Without the gateway closing them, the held call's connection would stay open for a minute.
+    await Promise.all(
+      open.map((socket) => new Promise((resolve) => socket.once('close', resolve))),
+    );
   });
 
   it('answers 502 when every connection is dropped', async () => {

@@ -171,9 +171,20 @@ export class EventGateway implements OnApplicationShutdown {
     this.detachBreakers = useCircuitBreaker(http.axiosRef, registry, this.settings.timeoutMs);
   }
 
-  /** After the server has closed: requests still draining before that keep their breakers. */
+  /**
+   * After the server has closed (requests still draining before that keep their breakers): the
+   * breakers are detached and the client's upstream connections closed, idle or not. Calls still
+   * out then belong to requests already answered (the rest of a failed fan-out); they fail with
+   * the connection, and nothing holds a socket to the upstream once the gateway has closed.
+   */
   onApplicationShutdown(): void {
     this.detachBreakers();
+    const { httpAgent, httpsAgent } = this.http.axiosRef.defaults as {
+      httpAgent?: { destroy(): void };
+      httpsAgent?: { destroy(): void };
+    };
+    httpAgent?.destroy();
+    httpsAgent?.destroy();
   }
 
   getUsers(): Promise<User[]> {

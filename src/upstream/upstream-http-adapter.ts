@@ -88,6 +88,8 @@ export function upstreamHttpAdapter(
         method: (config.method ?? 'get').toUpperCase(),
         headers,
         auth,
+        // The client's own keep-alive agent (axios's fields, which its adapter honours too).
+        agent: target.protocol === 'https:' ? config.httpsAgent : config.httpAgent,
       },
       (res) => {
         const status = res.statusCode ?? 0;
