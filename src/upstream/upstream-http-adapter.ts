@@ -89,7 +89,8 @@ export function upstreamHttpAdapter(
         headers,
         auth,
         // The client's own keep-alive agent (axios's fields, which its adapter honours too).
-        agent: target.protocol === 'https:' ? config.httpsAgent : config.httpAgent,
+        agent: (target.protocol === 'https:' ? config.httpsAgent : config.httpAgent) as
+          http.Agent | undefined,
       },
       (res) => {
         const status = res.statusCode ?? 0;
