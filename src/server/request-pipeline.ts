@@ -30,7 +30,8 @@ import { API_SECURITY_HEADERS, isDocsPage, pageSecurityHeaders } from './securit
  * Every Fastify hook of the gateway, registered here and nowhere else, in the order they run.
  * Steps 11–13 are Nest's, registered by `configureApp` and the controllers: the pipes (the
  * `ValidationPipe` for bodies, `ParseIdPipe` for ids), the handler, and the `AllExceptionsFilter`
- * for anything thrown. No Nest guard or interceptor runs on a request.
+ * for anything thrown. No Nest guard or interceptor runs on a request, and a read that step 9
+ * answers from the read cache never reaches Nest's router.
  *
  * Raw hooks rather than Nest middleware or interceptors for these, because each must also see the
  * answers given before Nest runs (404, 405, 415, a refused create), and the refusals among them
@@ -74,7 +75,7 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
   //    in its step 6 instead, once the token says whose budget it is.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config?.authenticated === true) return done();
-    const then = (limited: ErrorResponse | undefined) => {
+    const counted = (limited: ErrorResponse | undefined) => {
       if (limited) return answer(reply, limited);
       // 4. A path no route matched but that exists under other methods: 405 with Allow.
       const wrong = request.routeOptions.url === undefined ? wrongMethod(request) : undefined;
@@ -82,8 +83,9 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
       done();
     };
     const limited = rateLimit.check(request, reply);
-    if (limited instanceof Promise) limited.then(then).catch(done);
-    else then(limited);
+    // At once with the counters in memory; with Redis, once it has answered.
+    if (limited instanceof Promise) limited.then(counted).catch(done);
+    else counted(limited);
   });
 
   // 5–9. Per route, after the hooks above.
