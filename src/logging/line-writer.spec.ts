@@ -53,25 +53,34 @@ describe('LineWriter', () => {
 
   describe('in a process of its own (stdout a pipe)', () => {
     // The writer, compiled for a child `node` (which cannot load TypeScript on every Node we run).
-    const runChild = (body: string, readAfterMs = 0): Promise<string> => {
+    /**
+     * Runs `body` with the writer in a child whose stdout is a pipe. With `holdReading`, the pipe is
+     * not read until 300 ms after the child says on stderr that it has queued everything (so a slow
+     * start of the child cannot let the reader catch up before the pipe is full).
+     */
+    const runChild = (body: string, holdReading = false): Promise<string> => {
       const source = readFileSync(join(__dirname, 'line-writer.ts'), 'utf8');
       const module = join(dir, 'line-writer.js');
       writeFileSync(module, transformSync(source, { loader: 'ts', format: 'cjs' }).code);
       const child = spawn(
         process.execPath,
         ['-e', `const { LineWriter } = require(${JSON.stringify(module)});\n${body}`],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
+        { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const chunks: Buffer[] = [];
-      child.stdout.pause();
-      setTimeout(() => child.stdout.resume(), readAfterMs);
+      if (holdReading) {
+        child.stdout.pause();
+        child.stderr.once('data', () => setTimeout(() => child.stdout.resume(), 300));
+      }
       child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let errors = '';
+      child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
       return new Promise((resolve, reject) => {
         child.on('error', reject);
         child.on('close', (code) =>
           code === 0
             ? resolve(Buffer.concat(chunks).toString('utf8'))
-            : reject(new Error(`child exited ${code}`)),
+            : reject(new Error(`child exited ${code}: ${errors}`)),
         );
       });
     };
@@ -89,15 +98,16 @@ describe('LineWriter', () => {
     });
 
     it('loses nothing while the pipe is full and its reader not yet reading', async () => {
-      // 2 MB of lines into a pipe that holds 64 KiB, read only after 300 ms: the writes find it
-      // full (EAGAIN on a non-blocking pipe, or a blocked write) and go on once it drains.
+      // 2 MB of lines into a pipe that holds 64 KiB, read only once they are all queued (and 300
+      // ms more): the writes find it full (EAGAIN on a non-blocking pipe) and go on once it drains.
       const out = await runChild(
         `
         process.stdout; // stdout as a pipe: non-blocking, as in a container
         const writer = new LineWriter(1);
         for (let i = 0; i < 40000; i += 1) writer.write('line ' + i + ' ' + 'x'.repeat(40) + '\\n');
+        process.stderr.write('queued\\n');
         writer.flush(() => process.exit(0));`,
-        300,
+        true,
       );
       const received = out.split('\n').slice(0, -1);
       expect(received).toHaveLength(40000);

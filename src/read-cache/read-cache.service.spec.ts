@@ -73,6 +73,7 @@ describe('ReadCache', () => {
       );
       await cache.serve('k', () => Promise.resolve('v'));
       clock.advance(500);
+      expect(cache.answersAtOnce).toBe(true);
       expect(cache.freshAnswer('k')).toEqual(await cache.serve('k', jest.fn()));
       expect(reads.filter((e) => e.kind === 'read' && e.outcome === 'hit')).toHaveLength(2);
     });
@@ -95,6 +96,7 @@ describe('ReadCache', () => {
       };
       const config = testConfig({ READ_CACHE_TTL_MS: '1000' });
       const cache = new ReadCache(asked, new ReadCacheEvents(), clock, config);
+      expect(cache.answersAtOnce).toBe(false);
       await cache.serve('k', () => Promise.resolve('v'));
       expect(cache.freshAnswer('k')).toBeUndefined();
       expect((await cache.serve('k', jest.fn())).headers['cache-status']).toMatch(/; hit; /);

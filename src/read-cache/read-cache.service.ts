@@ -103,14 +103,22 @@ export class ReadCache {
   }
 
   /**
+   * Whether `freshAnswer` can ever answer: entries are kept (READ_CACHE_TTL_MS above 0) in a store
+   * read at once (process memory). The request pipeline adds its step for cached reads only then.
+   */
+  get answersAtOnce(): boolean {
+    return this.store.getNow !== undefined && this.ttlMs > 0;
+  }
+
+  /**
    * `serve`'s answer for a fresh hit, when the store can tell at once (process memory): the request
    * pipeline answers such a read before Nest's handler runs. `undefined` when `serve` must decide:
    * no entry or not a fresh one (the upstream is asked, or a stale copy may answer), or a store that
    * must be asked (Redis).
    */
   freshAnswer(key: string): Answer<unknown> | undefined {
-    if (this.store.getNow === undefined || this.ttlMs === 0) return undefined;
-    const entry = this.store.getNow(key);
+    if (!this.answersAtOnce) return undefined;
+    const entry = this.store.getNow?.(key);
     if (!entry) return undefined;
     const hit = this.freshHit(entry);
     return hit && toAnswer(hit);

@@ -137,8 +137,9 @@ export function registerRequestPipeline(app: NestFastifyApplication, config: Gat
     }
     // 9. A read whose fresh copy the read cache holds in process memory is answered here, before
     //    Nest's router, pipes and handler: the same `Answer` the handler would give, serialised by
-    //    step 14 (read-cache/cached-route.ts says why that is safe). Anything else goes on.
-    if (route.config?.readCacheKey !== undefined) {
+    //    step 14 (read-cache/cached-route.ts says why that is safe). Anything else goes on. Not
+    //    added at all when the cache keeps nothing or keeps it in Redis (nothing to answer at once).
+    if (readCache.answersAtOnce && route.config?.readCacheKey !== undefined) {
       hooks.push((request, reply, done) => {
         const key = readCacheKeyOf(request);
         const hit = key === undefined ? undefined : readCache.freshAnswer(key);
